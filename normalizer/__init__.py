@@ -1,0 +1,1 @@
+"""AWS log records → Elastic Common Schema documents. Pure functions: no network, no Elasticsearch."""

@@ -1,0 +1,45 @@
+"""The field map: native AWS field names → ECS fields, as data (DESIGN decision 1).
+
+Each source module declares a tuple of `Field`s. Three consumers read the same tables:
+the normalizer (where each native value lands), the Sigma processing pipeline (a rule that
+names `eventName` queries `event.action`), and the index templates (the `type` column).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Elasticsearch field types the templates may use; all exist on the integ-test node.
+TYPES = frozenset({"keyword", "long", "double", "boolean", "date", "ip", "flattened", "text", "object"})
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One row of the map: where a native field's value lands in the ECS document.
+
+    `native` is the dotted name in the raw AWS record exactly as AWS spells it (what Sigma
+    rules use); None for a field the normalizer derives with no single native source.
+    `ecs` is the dotted destination; `type` its Elasticsearch type for the templates.
+    """
+
+    native: str | None
+    ecs: str
+    type: str = "keyword"
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"field map row {self.native!r} → {self.ecs!r}: unknown type {self.type!r}")
+
+
+def native_to_ecs(fields: tuple[Field, ...]) -> dict[str, str]:
+    """The native-name → ECS-name part of a source's map (what the Sigma pipeline needs)."""
+    return {f.native: f.ecs for f in fields if f.native is not None}
+
+
+def ecs_types(fields: tuple[Field, ...]) -> dict[str, str]:
+    """ECS name → Elasticsearch type for a source's map (what the index templates need)."""
+    out: dict[str, str] = {}
+    for f in fields:
+        known = out.setdefault(f.ecs, f.type)
+        if known != f.type:
+            raise ValueError(f"field map: {f.ecs!r} declared both {known!r} and {f.type!r}")
+    return out

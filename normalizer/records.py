@@ -1,0 +1,47 @@
+"""Values that travel between readers, normalizers and sinks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Raw text kept for a dead-letter entry is capped: a hostile object may hold megabyte lines.
+MAX_RAW_CHARS = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One native record as a reader split it out of an object.
+
+    `text` is the record's raw text; `data` is its parsed form when the reader had to
+    parse it anyway (CloudTrail's {"Records": [...]}), so normalizers need not parse twice.
+    `header` carries per-object context a line needs (a flow log's field order).
+    """
+
+    text: str
+    source: str
+    line: int
+    offset: int
+    data: Any = None
+    header: tuple[str, ...] | None = None
+
+    def raw_excerpt(self) -> str:
+        """The raw text, capped for dead-letter storage."""
+        return self.text if len(self.text) <= MAX_RAW_CHARS else self.text[:MAX_RAW_CHARS] + "…[truncated]"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Records a reader recognized and deliberately left out (digest files, empty exports)."""
+
+    source: str
+    reason: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """An ECS document with its deterministic Elasticsearch `_id` and the record it came from."""
+
+    doc_id: str
+    doc: dict
+    record: RawRecord
