@@ -5,13 +5,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cloudsift import __version__, cmd_es, cmd_normalize
+from cloudsift import __version__, cmd_es, cmd_normalize, cmd_rules
 from cloudsift.errors import CloudsiftError
 
 # Each area module adds its own subcommand: name → module with add_parser(subparsers).
 AREAS = {
     "es": cmd_es,
     "normalize": cmd_normalize,
+    "rules": cmd_rules,
 }
 
 

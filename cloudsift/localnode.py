@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import urllib3
@@ -46,6 +46,7 @@ class NodeConfig:
     cache: Path  # unpacked distributions, shared by every node of this user
     credentials: Path  # JSON with url/username/password, readable only by the invoking user
     run_as: str | None  # system user to run the node as (when invoked as root)
+    extra_settings: dict = field(default_factory=dict)  # more elasticsearch.yml lines (tests: tiny queues)
 
     @property
     def url(self) -> str:
@@ -161,7 +162,7 @@ def _java_major(home: Path) -> int | None:
     if not java.is_file():
         return None
     try:
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30).stderr
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30, check=False).stderr
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -184,7 +185,7 @@ def fetch_distribution(cfg: NodeConfig) -> Path:
     with tempfile.TemporaryDirectory(dir=cfg.dist.parent) as tmp:
         proc = subprocess.run(
             [mvn, "-q", "-B", "dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={tmp}"],
-            capture_output=True, text=True, cwd=tmp,
+            capture_output=True, text=True, cwd=tmp, check=False,
         )
         zips = list(Path(tmp).glob("*.zip"))
         if proc.returncode != 0 or not zips:
@@ -247,7 +248,7 @@ def _ensure_node_user(name: str) -> pwd.struct_passwd:
     if not useradd:
         raise CloudsiftError(f"Elasticsearch refuses to run as root and `useradd` is missing to create user {name!r}")
     proc = subprocess.run([useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise CloudsiftError(f"cannot create system user {name!r} to run Elasticsearch: {proc.stderr.strip()}")
     return pwd.getpwnam(name)
@@ -269,6 +270,7 @@ def _node_settings(cfg: NodeConfig) -> str:
         "xpack.security.http.ssl.enabled: false",
         "xpack.security.transport.ssl.enabled: false",
         "action.destructive_requires_name: false",
+        *(f"{key}: {value}" for key, value in cfg.extra_settings.items()),
         "",
     ])
 

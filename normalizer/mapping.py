@@ -5,6 +5,8 @@ create their throwaway indices with them, so a rule is tested on exactly the pro
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from normalizer.fieldmap import Field, ecs_types
 from normalizer.registry import LOG_TYPES
 
@@ -51,22 +53,30 @@ IGNORE_ABOVE = 8191
 NOT_INDEXED = frozenset({"event.original"})
 
 
-def all_fields() -> tuple[Field, ...]:
-    """Base fields plus every registered source's field map."""
+def all_fields(log_types: Iterable[str] | None = None) -> tuple[Field, ...]:
+    """Base fields plus the field maps of `log_types` (default: every registered source)."""
     rows = list(BASE_FIELDS)
-    for kind in LOG_TYPES.values():
-        rows.extend(kind.fields)
+    for name in LOG_TYPES if log_types is None else log_types:
+        rows.extend(LOG_TYPES[name].fields)
     return tuple(rows)
 
 
-def field_types() -> dict[str, str]:
-    """ECS field → Elasticsearch type across all sources (a conflict is a bug in the tables)."""
-    return ecs_types(all_fields())
+def field_types(log_types: Iterable[str] | None = None) -> dict[str, str]:
+    """ECS field → Elasticsearch type (a conflict between sources is a bug in the tables)."""
+    return ecs_types(all_fields(log_types))
 
 
-def keyword_fields() -> frozenset[str]:
+def keyword_fields(log_types: Iterable[str] | None = None) -> frozenset[str]:
     """Fields that carry a `.caseless` sub-field."""
-    return frozenset(name for name, kind in field_types().items() if kind == "keyword" and name not in NOT_INDEXED)
+    return frozenset(n for n, kind in field_types(log_types).items() if kind == "keyword" and n not in NOT_INDEXED)
+
+
+def index_settings() -> dict:
+    """Index settings every cloudsift index needs beside its mappings."""
+    # Every field is mapped explicitly (plus its caseless sub-field), so the union of all five
+    # sources passes Elasticsearch's default limit of 1000; dynamic mapping is off, so this
+    # limit cannot be reached by input, only by the field map itself.
+    return {"index.mapping.total_fields.limit": 5000}
 
 
 def _leaf(name: str, kind: str) -> dict:
@@ -83,22 +93,27 @@ def _leaf(name: str, kind: str) -> dict:
     return {"type": kind, "ignore_malformed": True} if kind in ("ip", "long", "double", "date") else {"type": kind}
 
 
-def mappings() -> dict:
+def mappings(log_types: Iterable[str] | None = None) -> dict:
     """The `mappings` body for every cloudsift index: explicit fields, nothing dynamic.
 
     `dynamic: false` keeps unknown fields in _source without mapping them, so a hostile or
     new record can never explode the mapping; the field map decides what is searchable.
     """
     properties: dict = {}
-    for name, kind in sorted(field_types().items()):
+    for name, kind in sorted(field_types(log_types).items()):
         node = properties
         parts = name.split(".")
         for part in parts[:-1]:
             child = node.setdefault(part, {"properties": {}})
+            if child.get("type") == "object":  # an opaque object row that has mapped children after all
+                child.clear()
+                child["properties"] = {}
             if "properties" not in child:
-                raise ValueError(f"field map: {name!r} needs {part!r} to be an object, but it is a {child.get('type')}")
+                raise ValueError(f"field map: {name!r} needs {part!r} to be an object, but it is a {child['type']}")
             node = child["properties"]
-        if parts[-1] in node and "properties" in node[parts[-1]]:
-            raise ValueError(f"field map: {name!r} is both a value and an object")
+        if "properties" in node.get(parts[-1], {}):
+            if kind != "object":
+                raise ValueError(f"field map: {name!r} is both a {kind} value and an object")
+            continue
         node[parts[-1]] = _leaf(name, kind)
     return {"dynamic": False, "date_detection": False, "properties": properties}

@@ -1,0 +1,175 @@
+"""Normalizer throughput per source on one core, beside the rate of only parsing the same bytes.
+
+Builds a corpus of >= N records per source from the bundled sample_logs (in each source's native
+object shape), then times (a) the floor: splitting and parsing the same bytes with the JSON parser
+the normalizer uses (str.split for flow-log text), (b) the whole normalize_stream. Then streams a
+synthetic CloudTrail object of --big-mb megabytes (never written to disk) through the normalizer in
+a child process and reports its peak RSS.
+
+Usage: .venv/bin/python bench/normalize.py [--records 100000] [--big-mb 1024]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import orjson
+
+from normalizer.records import Normalized
+from normalizer.stream import normalize_stream
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_logs"
+# Which sample objects feed which source's corpus (by a path segment AWS's layouts use).
+SOURCES = {
+    "cloudtrail": "/CloudTrail/",
+    "vpcflow": "/vpcflowlogs/",
+    "route53": "/vpcdnsquerylogs/",
+    "waf": "/WAFLogs/",
+    "guardduty": "/GuardDuty/",
+}
+
+
+def _objects(segment: str) -> list[bytes]:
+    paths = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and segment in f"/{p.relative_to(SAMPLES)}/")
+    out = []
+    for path in paths:
+        data = path.read_bytes()
+        out.append(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    return out
+
+
+def corpus(source: str, target: int) -> tuple[bytes, int]:
+    """The native-shaped corpus for `source` with at least `target` records, and its record count."""
+    objects = _objects(SOURCES[source])
+    if not objects:
+        raise SystemExit(f"no sample objects for {source} under {SAMPLES}")
+    if source == "cloudtrail":
+        records = [r for obj in objects for r in orjson.loads(obj).get("Records", [])]
+        items = [orjson.dumps(r) for r in records]
+        reps = -(-target // len(items))
+        body = b'{"Records":[' + b",".join(items * reps) + b"]}"
+        return body, len(items) * reps
+    if source == "vpcflow":
+        # One object's header and lines: every line of the corpus then has the same field order.
+        first = max(objects, key=lambda o: o.count(b"\n"))
+        header, *lines = [line for line in first.splitlines() if line.strip()]
+        reps = -(-target // len(lines))
+        return header + b"\n" + b"\n".join(lines * reps) + b"\n", len(lines) * reps
+    lines = [line for obj in objects for line in obj.splitlines() if line.strip()]
+    reps = -(-target // len(lines))
+    return b"\n".join(lines * reps) + b"\n", len(lines) * reps
+
+
+def parse_floor(source: str, body: bytes) -> Callable[[], int]:
+    """A function that only splits and parses `body` the cheapest way a Python pipeline could."""
+    if source == "cloudtrail":
+        return lambda: len(orjson.loads(body)["Records"])
+    if source == "vpcflow":
+        return lambda: sum(1 for line in body.decode().splitlines()[1:] if len(line.split(" ")))
+    return lambda: sum(1 for line in body.splitlines() if orjson.loads(line))
+
+
+def normalize_all(source: str, body: bytes) -> Callable[[], int]:
+    """A function that runs the whole normalizer over `body` and counts documents."""
+    def run() -> int:
+        count = 0
+        for result in normalize_stream(io.BytesIO(body), source, "bench"):
+            if not isinstance(result, Normalized):
+                raise SystemExit(f"{source}: corpus record rejected: {result}")
+            count += 1
+        return count
+    return run
+
+
+def best_of(func: Callable[[], int], repeat: int = 3) -> tuple[float, int]:
+    """The fastest of `repeat` runs (seconds) and the count it returned."""
+    best, count = float("inf"), 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        count = func()
+        best = min(best, time.perf_counter() - start)
+    return best, count
+
+
+class SyntheticCloudTrail(io.RawIOBase):
+    """A {"Records":[...]} object of about `size` bytes, produced on the fly (never held whole)."""
+
+    def __init__(self, records: list[bytes], size: int) -> None:
+        self._parts = self._generate(records, size)
+        self._pending = b""
+
+    @staticmethod
+    def _generate(records: list[bytes], size: int) -> Iterator[bytes]:
+        yield b'{"Records":['
+        written, i = 0, 0
+        while written < size:
+            chunk = b",".join(records[(i + k) % len(records)] for k in range(1000))
+            yield (b"," if i else b"") + chunk
+            written += len(chunk)
+            i += 1000
+        yield b"]}"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while not self._pending:
+            try:
+                self._pending = next(self._parts)
+            except StopIteration:
+                return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def big_object_child(size_mb: int) -> None:
+    """Child process: normalize a synthetic CloudTrail object; print records and peak RSS."""
+    records = [orjson.dumps(r) for obj in _objects(SOURCES["cloudtrail"]) for r in orjson.loads(obj)["Records"]]
+    start = time.perf_counter()
+    count = sum(1 for r in normalize_stream(SyntheticCloudTrail(records, size_mb << 20), "cloudtrail", "big")
+                if isinstance(r, Normalized))
+    elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"records": count, "seconds": round(elapsed, 1), "peak_rss_mb": round(peak_mb, 1)}))
+
+
+def main() -> int:
+    """Run the per-source table and the big-object RSS check."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--big-mb", type=int, default=1024, help="size of the synthetic CloudTrail object (0 = skip)")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        big_object_child(args.child)
+        return 0
+    print(f"{'source':11} {'records':>8} {'normalize rec/s':>16} {'parse-only rec/s':>17} {'ratio':>6}")
+    for source in SOURCES:
+        body, _ = corpus(source, args.records)
+        floor_s, n_floor = best_of(parse_floor(source, body))
+        norm_s, n_norm = best_of(normalize_all(source, body))
+        if n_floor != n_norm:
+            raise SystemExit(f"{source}: parsed {n_floor} records but normalized {n_norm}")
+        print(f"{source:11} {n_norm:8d} {n_norm / norm_s:16,.0f} {n_floor / floor_s:17,.0f} {floor_s / norm_s:6.2f}")
+    if args.big_mb:
+        out = subprocess.run([sys.executable, __file__, "--child", str(args.big_mb)], capture_output=True, text=True,
+                             check=True).stdout
+        big = json.loads(out)
+        print(f"cloudtrail object of {args.big_mb} MB: {big['records']} records in {big['seconds']} s, "
+              f"peak RSS {big['peak_rss_mb']} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`rules check`: everything that can be wrong with a rule before it touches Elasticsearch."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sigma.correlations import SigmaCorrelationRule
+from sigma.rule import SigmaRule
+from sigma.validation import SigmaValidator
+from sigma.validators.core import validators as core_validators
+
+from detection import attack
+from detection.compiler import LuceneCompiler
+from detection.errors import RuleError
+from detection.pack import RuleFile, samples_path
+
+# pySigma validators that download ATT&CK/D3FEND data at run time; attack.py checks those tags offline.
+_ONLINE = {"attacktag", "d3_fendtag"}
+VALIDATORS = [cls for name, cls in sorted(core_validators.items()) if name not in _ONLINE]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of `rules check`, located at its rule file."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def check(files: list[RuleFile], all_rules: list[SigmaRule | SigmaCorrelationRule]) -> list[Problem]:
+    """Schema, unique ids, ATT&CK tags, fields known to the map, samples both ways; [] when all is well."""
+    problems: list[Problem] = []
+    by_path = {str(f.path): f for f in files}
+    for issue in SigmaValidator(VALIDATORS).validate_rules(iter(all_rules)):
+        for rule in issue.rules:
+            path = str(rule.source.path) if rule.source else "?"
+            problems.append(Problem(path, f"{type(issue).__name__}: {issue.description}"))
+    for rule in all_rules:
+        path = str(rule.source.path) if rule.source else "?"
+        problems.extend(Problem(path, f"Sigma error: {error}") for error in rule.errors)
+        problems.extend(Problem(path, message) for message in _tag_problems(rule))
+    compiler = LuceneCompiler()
+    for path, file in by_path.items():
+        try:
+            compiler.file(file)  # unknown fields, bad modifiers, unknown logsource
+        except RuleError as exc:
+            problems.append(Problem(path, exc.message))
+        problems.extend(Problem(path, message) for message in _sample_problems(file))
+    return problems
+
+
+def _tag_problems(rule: SigmaRule | SigmaCorrelationRule) -> list[str]:
+    out = []
+    for tag in rule.tags:
+        if tag.namespace != "attack":
+            continue
+        name = tag.name
+        if attack.tactic(name) or attack.is_group_or_software(name):
+            continue
+        if name[:1] in "tT" and name[1:2].isdigit():
+            if attack.technique(name) is None:
+                out.append(f"ATT&CK technique attack.{name} is not in detection/attack.py (add it if it is real)")
+            continue
+        out.append(f"attack.{name} is neither an ATT&CK tactic nor a technique")
+    return out
+
+
+def _sample_problems(file: RuleFile) -> list[str]:
+    if not file.samples:
+        return [f"no samples: add {samples_path(file.path).name} with match: true and match: false cases"]
+    out = []
+    if not any(s.match for s in file.samples):
+        out.append("no positive sample (match: true)")
+    if all(s.match for s in file.samples):
+        out.append("no negative sample (match: false)")
+    return out

@@ -1,0 +1,88 @@
+"""Sigma logsources and native field names → the ECS fields the normalizer writes.
+
+Derived from the one field map (normalizer.registry.LOG_TYPES[*].fields, DESIGN decision 1):
+a rule written against AWS's own names queries exactly the field the normalizer fills.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from normalizer.registry import LOG_TYPES
+
+PRODUCT = "aws"
+# Sigma logsource `service` → cloudsift log type. `cloudtrail` is SigmaHQ's own name; the other
+# four take the names of `cloudsift normalize --type`, so one word names a source everywhere.
+SERVICES: dict[str, str] = {name: name for name in LOG_TYPES}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a native field lives in the index: its ECS name and Elasticsearch type."""
+
+    ecs: str
+    type: str
+
+
+class UnknownField(LookupError):
+    """A native field name the field map does not know for that source."""
+
+
+@cache
+def _table(service: str) -> dict[str, Target]:
+    rows: dict[str, Target] = {}
+    for f in LOG_TYPES[SERVICES[service]].fields:
+        # A native name may feed several fields; the first row is the one holding its value verbatim.
+        if f.native is not None and f.type != "object":
+            rows.setdefault(f.native, Target(f.ecs, f.type))
+    return rows
+
+
+def datasets(service: str) -> tuple[str, ...]:
+    """The event.dataset values a source's documents carry."""
+    return LOG_TYPES[SERVICES[service]].datasets
+
+
+def resolve(service: str, native: str) -> Target:
+    """The ECS target of `native` for `service`; a key below a flattened object stays keyed under it."""
+    table = _table(service)
+    if native in table:
+        return table[native]
+    # `requestParameters.bucketName` → the flattened field of `requestParameters`, keyed `bucketName`.
+    head, _, rest = native.partition(".")
+    while rest:
+        parent = table.get(head)
+        if parent is not None and parent.type == "flattened":
+            return Target(f"{parent.ecs}.{rest}", "flattened")
+        step, _, rest = rest.partition(".")
+        head = f"{head}.{step}"
+    raise UnknownField(native)
+
+
+def native_names(service: str) -> frozenset[str]:
+    """Every native name the field map knows for `service` (flattened objects accept any key below)."""
+    return frozenset(_table(service))
+
+
+
+def _twin(service: str, name: str, es_type: str) -> Target | None:
+    rows = LOG_TYPES[SERVICES[service]].fields
+    return Target(name, es_type) if any(f.ecs == name and f.type == es_type for f in rows) else None
+
+
+def ip_twin(service: str, target: Target) -> Target | None:
+    """The `ip` sibling of an ECS `.address` keyword (source.address → source.ip), for |cidr."""
+    if not target.ecs.endswith(".address"):
+        return None
+    return _twin(service, target.ecs.removesuffix(".address") + ".ip", "ip")
+
+
+def string_twin(service: str, target: Target) -> Target | None:
+    """The keyword string form of a whole flattened object (…flattened.request_parameters → …request_parameters).
+
+    A rule matching a string against the object itself (`requestParameters|contains: …`) means its text,
+    as SigmaHQ's rules do; the string form also has the caseless sub-field.
+    """
+    if target.type != "flattened" or ".flattened." not in target.ecs:
+        return None
+    return _twin(service, target.ecs.replace(".flattened.", ".", 1), "keyword")

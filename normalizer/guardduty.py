@@ -1,0 +1,253 @@
+"""GuardDuty findings → ECS alerts (`event.kind: alert`), one document per finding.
+
+Accepted shapes, one per line: a finding (the S3 export writes JSON Lines), a `{"findings": [...]}`
+wrapper (an empty one is skipped, not an error), and an EventBridge event whose `detail` is a finding.
+The field table (guardduty_fields: exact counterparts, guardduty_ecs: ECS copies) does the copying;
+this module adds what needs a decision: severity label, rule and tactic, sides of a connection.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import orjson
+
+from normalizer.document import get_path, put_path, split_path
+from normalizer.errors import NormalizationError
+from normalizer.guardduty_ecs import DERIVED, ECS_COPIES, TACTIC_OVERRIDES, TACTICS
+from normalizer.guardduty_fields import EXACT, GD, LIST_VALUED, LISTS
+from normalizer.guardduty_tree import compile_tree, map_record
+from normalizer.ids import hashed_id
+from normalizer.readers import iter_lines
+from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
+
+__all__ = ["DATASETS", "FIELDS", "doc_id", "normalize", "read"]
+
+DATASETS = ("aws.guardduty",)
+# Exact counterparts come last: fieldmap.native_to_ecs keeps a native name's last row, and a Sigma rule
+# naming a native field should query the value as AWS wrote it (severity 8.9, protocol "TCP").
+FIELDS = ECS_COPIES + EXACT + DERIVED
+TREE = compile_tree(FIELDS, LISTS, LIST_VALUED, GD)
+UNMAPPED = split_path(f"{GD}.unmapped")
+EVENTBRIDGE_DETAIL_TYPE = "GuardDuty Finding"
+REQUIRED = ("id", "type", "updatedAt")  # doc id, rule and @timestamp cannot be made up
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | NormalizationError]:
+    """One RawRecord per finding; each line holds a finding, a findings wrapper or an EventBridge event."""
+    for item in iter_lines(stream, source):
+        if isinstance(item, NormalizationError):
+            yield item
+            continue
+        line, offset, text = item
+        try:
+            findings = _unwrap(_parse(text))
+        except NormalizationError as exc:
+            yield exc.located(source=source, line=line, offset=offset, raw=text[:MAX_RAW_CHARS])
+            continue
+        if not findings:
+            yield Skipped(source, "empty GuardDuty findings list")
+        elif len(findings) == 1:
+            yield RawRecord(text, source, line, offset, data=findings[0])
+        else:  # each finding of a wrapper keeps its own raw text for event.original and the dead-letter index
+            for finding in findings:
+                yield RawRecord(orjson.dumps(finding).decode(), source, line, offset, data=finding)
+
+
+def _parse(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise NormalizationError(f"invalid JSON: {exc}") from None
+
+
+def _unwrap(obj: Any) -> list[Any]:
+    """The findings a parsed line carries: itself, a wrapper's list, or an EventBridge event's detail."""
+    if not isinstance(obj, dict):
+        raise NormalizationError("not a GuardDuty finding: not a JSON object")
+    if "detail-type" in obj:
+        kind = obj["detail-type"]
+        if kind != EVENTBRIDGE_DETAIL_TYPE:
+            raise NormalizationError(f"EventBridge event {str(kind)[:60]!r} is not a GuardDuty finding",
+                                     field="detail-type")
+        obj = obj.get("detail")
+        if not isinstance(obj, dict):
+            raise NormalizationError("EventBridge event without a finding in its detail", field="detail")
+    if "findings" in obj:
+        findings = obj["findings"]
+        if not isinstance(findings, list):
+            raise NormalizationError("findings is not a list", field="findings")
+        return findings
+    return [obj]
+
+
+# ---------------------------------------------------------------- normalizing
+
+
+def normalize(record: RawRecord, original: bool = False) -> dict:
+    """One GuardDuty finding → one ECS alert document."""
+    finding = record.data
+    if finding is None:
+        findings = _unwrap(_parse(record.text))
+        if len(findings) != 1:
+            raise NormalizationError(f"record holds {len(findings)} findings, expected one", field="findings")
+        finding = findings[0]
+    if not isinstance(finding, dict):
+        raise NormalizationError("not a GuardDuty finding: not a JSON object")
+    for name in REQUIRED:
+        if not isinstance(finding.get(name), str) or not finding[name]:
+            raise NormalizationError(f"not a GuardDuty finding: no {name!r}", field=name)
+
+    doc, unmapped = map_record(finding, TREE)
+    if unmapped:
+        put_path(doc, UNMAPPED, unmapped)
+
+    gd = doc["aws"]["guardduty"]
+    action = get_path(gd, ("service", "action"), {})
+    event = doc.setdefault("event", {})
+    event.update(kind="alert", category=_categories(gd, action), type=["info"], dataset=DATASETS[0])
+    outcome = _outcome(gd, action)
+    if outcome:
+        event["outcome"] = outcome
+    doc.setdefault("cloud", {})["provider"] = "aws"
+    _severity(gd)
+    _rule_and_threat(doc, gd["type"])
+    _network(doc, action)
+    orchestrator = _orchestrator_type(gd.get("resource", {}))
+    if orchestrator:
+        doc.setdefault("orchestrator", {})["type"] = orchestrator
+    if original:
+        event["original"] = record.text
+    return doc
+
+
+def doc_id(doc: dict, record: RawRecord) -> str:
+    """Finding id + updatedAt (DESIGN decision 4): an updated finding is a new document, a replay is not."""
+    gd = doc["aws"]["guardduty"]
+    return hashed_id(gd["id"], gd["updated_at"])
+
+
+# ---------------------------------------------------------------- derived fields
+
+SEVERITY_LABELS = ((4.0, "Low"), (7.0, "Medium"), (9.0, "High"), (math.inf, "Critical"))
+
+ACTION_CATEGORIES = {
+    "NETWORK_CONNECTION": ["network"],
+    "PORT_PROBE": ["network"],
+    "DNS_REQUEST": ["network"],
+    "AWS_API_CALL": ["api"],
+    "KUBERNETES_API_CALL": ["api"],
+    "RDS_LOGIN_ATTEMPT": ["authentication", "database"],
+}
+# Findings from these detections also describe a process or malware, whatever their action.
+SERVICE_CATEGORIES = (("runtime_details", "process"), ("malware_scan_details", "malware"),
+                      ("ebs_volume_scan_details", "malware"))
+
+# connectionDirection → (side of the remote party, side of the local one).
+SIDES = {"INBOUND": ("source", "destination"), "OUTBOUND": ("destination", "source")}
+REMOTE_ENDPOINT = (  # remote_ip_details field → ECS field under source/destination
+    (("city", "name"), ("geo", "city_name")),
+    (("country", "name"), ("geo", "country_name")),
+    (("country", "code"), ("geo", "country_iso_code")),
+    (("organization", "asnorg"), ("as", "organization", "name")),
+)
+
+
+def _categories(gd: dict, action: dict) -> list[str]:
+    categories = ["intrusion_detection", *ACTION_CATEGORIES.get(action.get("type", ""), ())]
+    service = gd.get("service", {})
+    for key, category in SERVICE_CATEGORIES:
+        if key in service and category not in categories:
+            categories.append(category)
+    return categories
+
+
+def _outcome(gd: dict, action: dict) -> str | None:
+    """Success or failure of the observed activity, where the finding says so."""
+    kind = action.get("type")
+    if kind == "AWS_API_CALL":
+        return "failure" if get_path(action, ("aws_api_call_action", "error_code")) else "success"
+    if kind == "KUBERNETES_API_CALL":
+        status = get_path(action, ("kubernetes_api_call_action", "status_code"))
+        return None if status is None else "success" if status < 400 else "failure"
+    if kind == "RDS_LOGIN_ATTEMPT":
+        if "SuccessfulLogin" in gd["type"]:
+            return "success"
+        if "FailedLogin" in gd["type"]:
+            return "failure"
+    return None
+
+
+def _severity(gd: dict) -> None:
+    code = get_path(gd, ("severity", "code"))
+    if code is not None:
+        gd["severity"]["value"] = next(label for limit, label in SEVERITY_LABELS if code < limit)
+
+
+def _rule_and_threat(doc: dict, finding_type: str) -> None:
+    """`ThreatPurpose:ResourceTypeAffected/ThreatFamilyName…` → rule.ruleset/category, threat.tactic."""
+    ruleset = finding_type.partition("/")[0]
+    purpose, colon, _ = ruleset.partition(":")
+    if not colon:
+        return
+    rule = doc.setdefault("rule", {})
+    rule["ruleset"], rule["category"] = ruleset, purpose
+    tactic = TACTIC_OVERRIDES.get(ruleset) or TACTICS.get(purpose)
+    if tactic:
+        doc["threat"] = {
+            **doc.get("threat", {}),
+            "framework": "MITRE ATT&CK",
+            "tactic": {"id": [tactic[0]], "name": [tactic[1]],
+                       "reference": [f"https://attack.mitre.org/tactics/{tactic[0]}/"]},
+        }
+
+
+def _network(doc: dict, action: dict) -> None:
+    """network.* for connections and DNS requests; source/destination from the connection's direction."""
+    connection = action.get("network_connection_action", {})
+    protocol = connection.get("transport") or get_path(action, ("dns_request_action", "protocol"))
+    if isinstance(protocol, str):
+        doc.setdefault("network", {})["transport"] = protocol.lower()
+    direction = connection.get("connection_direction")
+    if not isinstance(direction, str):
+        return
+    doc.setdefault("network", {})["direction"] = direction.lower()
+    sides = SIDES.get(direction.upper())
+    if sides is None:  # UNKNOWN: no side can be told apart
+        return
+    remote_side, local_side = sides
+    remote = connection.get("remote_ip_details", {})
+    _endpoint(doc, remote_side, remote.get("ip_address_v4") or remote.get("ip_address_v6"),
+              get_path(connection, ("remote_port_details", "port", "value")))
+    _endpoint(doc, local_side, get_path(connection, ("local_ip_details", "ip_address_v4"))
+              or get_path(connection, ("local_ip_details", "ip_address_v6")),
+              get_path(connection, ("local_port_details", "port", "value")))
+    endpoint = doc.get(remote_side)
+    if endpoint is None:
+        return
+    for native, ecs in REMOTE_ENDPOINT:
+        value = get_path(remote, native)
+        if value is not None:
+            put_path(endpoint, ecs, value)
+    asn = get_path(remote, ("organization", "asn"))
+    if isinstance(asn, str) and asn.lstrip("-").isdecimal():  # isdigit() would pass "²", which int() refuses
+        put_path(endpoint, ("as", "number"), int(asn))
+
+
+def _endpoint(doc: dict, side: str, ip: str | None, port: int | None) -> None:
+    if ip:
+        doc.setdefault(side, {}).update(ip=ip, address=ip)
+    if port is not None:
+        doc.setdefault(side, {})["port"] = port
+
+
+def _orchestrator_type(resource: dict) -> str | None:
+    if "eks_cluster_details" in resource or "kubernetes_details" in resource:
+        return "kubernetes"
+    if "ecs_cluster_details" in resource:
+        return "ecs"
+    return None

@@ -1,0 +1,52 @@
+"""The import direction of STYLE.md: normalizer is pure; shipper and the rule tooling never meet."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# package → top-level modules it must never import
+FORBIDDEN = {
+    "normalizer": {"boto3", "botocore", "elasticsearch", "sigma", "yaml", "cloudsift", "shipper", "detection", "deploy"},
+    "shipper": {"detection", "deploy", "sigma"},
+    "detection": {"shipper", "deploy", "boto3"},
+}
+# The normalizer may use the standard library and one fast JSON parser, nothing else.
+NORMALIZER_THIRD_PARTY = {"orjson"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_import_direction(package: str) -> None:
+    """No module of the package imports what the layering forbids."""
+    offenders = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / package).rglob("*.py")
+        for name in _imports(path) & FORBIDDEN[package]
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_normalizer_uses_only_stdlib_and_orjson() -> None:
+    """The normalizer's third-party imports are limited to the JSON parser."""
+    allowed = set(sys.stdlib_module_names) | NORMALIZER_THIRD_PARTY | {"normalizer", "__future__"}
+    extra = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / "normalizer").rglob("*.py")
+        for name in _imports(path) - allowed
+    }
+    assert not extra, sorted(extra)
