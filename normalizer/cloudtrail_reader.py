@@ -261,7 +261,13 @@ def _cut(
         else:
             inp.pos = start + len(raw)
             return _record(inp, raw, data, start, number)
+    cut = end
     end = _value_end(inp, start)
+    if (end is None or end < 0) and cut > start:
+        # No value closes after the line the fast cut found: the line itself is the bad record
+        # (one-event-per-line input), so report it and go on with the next line.
+        inp.pos = cut
+        return inp.located("invalid JSON: the line is not one complete JSON value", start, number, inp.buf[start:cut])
     if end is None:
         raw = inp.buf[start:]
         inp.pos = len(inp.buf)
@@ -323,6 +329,8 @@ def _value_end(inp: _Input, start: int, *, keep: bool = True) -> int | None:
             inp.discard(scan)
             start -= scan
             scan = 0
+            if len(inp.buf) > MAX_RECORD_BYTES:  # one string longer than any record: not skippable
+                return -1
         elif len(buf) - start > MAX_RECORD_BYTES:
             return -1
         if not inp.fill():
@@ -365,8 +373,8 @@ def _resync_line(inp: _Input) -> bool:
 
 def _skip_digest(inp: _Input, line: int) -> Iterator[Item]:
     end = _value_end(inp, inp.pos, keep=False)
-    if end is None:
-        yield inp.located("truncated digest file", inp.pos, line)
+    if end is None or end < 0:
+        yield inp.located("truncated or malformed digest file", inp.pos, line)
         inp.pos = len(inp.buf)
         return
     inp.pos = end

@@ -27,6 +27,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                 continue
             try:
                 doc = kind.normalize(item, original)
+                doc_id = kind.doc_id(doc, item)
             except NormalizationError as exc:
                 yield exc.located(source=item.source, line=item.line, offset=item.offset, raw=item.raw_excerpt())
                 continue
@@ -37,6 +38,6 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                     offset=item.offset, raw=item.raw_excerpt(),
                 )
                 continue
-            yield Normalized(kind.doc_id(doc, item), doc, item)
+            yield Normalized(doc_id, doc, item)
     except DECOMPRESSION_ERRORS as exc:
         yield NormalizationError(f"corrupt or truncated compressed data: {exc}", source=source)

@@ -1,0 +1,70 @@
+"""`cloudsift normalize` keeps the interface contract of DESIGN.md that outside tools rely on."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_logs" / "AWSLogs" / "123456789012"
+GOOD = json.dumps({
+    "eventVersion": "1.08", "eventID": "11111111-2222-3333-4444-555555555555", "eventTime": "2026-11-20T10:00:00Z",
+    "eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "awsRegion": "us-east-1",
+    "sourceIPAddress": "198.51.100.7", "userIdentity": {"type": "Root", "accountId": "123456789012"},
+    "recipientAccountId": "123456789012",
+})
+
+
+def _normalize(log_type: str, data: bytes, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", log_type, *extra, "-"],
+                          input=data, capture_output=True, check=False)
+
+
+def test_all_good_exits_zero_with_one_document_per_line() -> None:
+    """Every record normalized: one JSON document per line on stdout, nothing on stderr, exit 0."""
+    proc = _normalize("cloudtrail", (GOOD + "\n" + GOOD.replace("CreateUser", "DeleteUser") + "\n").encode())
+    docs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert [d["event"]["action"] for d in docs] == ["CreateUser", "DeleteUser"]
+
+
+def test_rejected_record_is_one_stderr_line_and_exit_one() -> None:
+    """A bad record among good ones: the good ones on stdout, one located line on stderr, exit 1."""
+    proc = _normalize("cloudtrail", (GOOD + "\n{not json\n" + GOOD + "\n").encode())
+    assert proc.returncode == 1
+    assert len(proc.stdout.splitlines()) == 2
+    errors = proc.stderr.decode().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("<stdin>:2")
+
+
+def test_gzip_input_is_recognized_by_content() -> None:
+    """A gzip stream is decompressed whatever its name."""
+    proc = _normalize("cloudtrail", gzip.compress(GOOD.encode()))
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1
+
+
+def test_original_behind_a_flag() -> None:
+    """event.original is written only with --original."""
+    plain = json.loads(_normalize("cloudtrail", GOOD.encode()).stdout)
+    kept = json.loads(_normalize("cloudtrail", GOOD.encode(), "--original").stdout)
+    assert "original" not in plain["event"] and json.loads(kept["event"]["original"])["eventName"] == "CreateUser"
+
+
+def test_every_sample_object_normalizes_without_rejects() -> None:
+    """Each bundled sample object normalizes with exit 0 under its own log type."""
+    kinds = {"CloudTrail": "cloudtrail", "vpcflowlogs": "vpcflow", "vpcdnsquerylogs": "route53",
+             "WAFLogs": "waf", "GuardDuty": "guardduty"}
+    for folder, kind in kinds.items():
+        for path in sorted((SAMPLES / folder).rglob("*.gz")):
+            proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", kind, str(path)],
+                                  capture_output=True, check=False)
+            assert proc.returncode == 0, (path, proc.stderr[:500])
+            assert proc.stdout.count(b"\n") > 0, path
+
+
+def test_missing_file_is_one_clear_line() -> None:
+    """A file that does not exist is a one-line error, exit 2, no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", "waf", "/nonexistent.log"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "/nonexistent.log" in proc.stderr
