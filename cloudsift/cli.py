@@ -5,7 +5,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cloudsift import __version__, cmd_es, cmd_normalize, cmd_rules
+from cloudsift import __version__, cmd_es, cmd_normalize, cmd_rules, cmd_ship
 from cloudsift.errors import CloudsiftError
 
 # Each area module adds its own subcommand: name → module with add_parser(subparsers).
@@ -13,6 +13,7 @@ AREAS = {
     "es": cmd_es,
     "normalize": cmd_normalize,
     "rules": cmd_rules,
+    "ship": cmd_ship,
 }
 
 

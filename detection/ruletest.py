@@ -15,14 +15,14 @@ from elasticsearch import Elasticsearch
 from detection.compiler import Compiled, LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile, Sample
-from normalizer.mapping import mappings
+from normalizer.mapping import index_settings, mappings
 from normalizer.records import Normalized
 from normalizer.stream import normalize_stream
 
 INDEX_PREFIX = "cloudsift-ruletest-"
 MSEARCH_BATCH = 200
 # The full field map outgrows Elasticsearch's default 1000-field limit.
-INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.total_fields.limit": 10000}
+INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, **index_settings()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,10 @@ def _leaf(name: str, kind: str) -> dict:
         return {"type": "flattened", "ignore_above": IGNORE_ABOVE}
     if kind == "object":
         return {"type": "object", "enabled": False}
+    if name == "@timestamp":
+        # Data streams refuse ignore_malformed here: a document without a valid time is refused
+        # (and dead-lettered) rather than indexed timeless.
+        return {"type": "date"}
     return {"type": kind, "ignore_malformed": True} if kind in ("ip", "long", "double", "date") else {"type": kind}
 
 

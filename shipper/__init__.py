@@ -1,0 +1,1 @@
+"""S3 / SQS / directory sources → normalizer → Elasticsearch bulk sink, with checkpoints."""

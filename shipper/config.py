@@ -1,0 +1,238 @@
+"""One YAML file → one frozen Settings; every setting has a default and a CLI override.
+
+Loading reports every problem at once, each with its key path (`sources[1].queue: required`).
+Credentials are never in the file: only the names of environment variables or AWS profiles.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from normalizer.registry import LOG_TYPES
+from shipper.errors import ConfigError, ShipperError
+from shipper.routing import SKIP, Override
+from shipper.templates import check_namespace
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ElasticsearchConfig:
+    """Where to ship; secrets by environment variable name only."""
+
+    url: str | None = None  # None: --es, ELASTICSEARCH_URL, or the local node
+    username_env: str = "ELASTICSEARCH_USERNAME"
+    password_env: str = "ELASTICSEARCH_PASSWORD"
+    api_key_env: str = "ELASTICSEARCH_API_KEY"
+    ca_certs: str | None = None
+    verify_certs: bool = True
+    compress: bool = True
+    request_timeout: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One place to read from: s3://bucket[/prefix], sqs://<queue url>, or a local directory."""
+
+    url: str = ""
+    region: str | None = None  # the bucket's / queue's region; None: boto3's default chain
+    profile: str | None = None  # an AWS profile name (credentials by reference)
+    role_arn: str | None = None  # assumed with STS (logs usually live in a separate account)
+    external_id_env: str | None = None
+    poll_seconds: float = 60.0  # bucket listing interval when not --once
+    wait_seconds: int = 20  # SQS long polling
+    visibility_timeout: int = 300  # SQS: extended by a heartbeat while an object is in flight
+    max_messages: int = 10
+
+    @property
+    def kind(self) -> str:
+        return "s3" if self.url.startswith("s3://") else "sqs" if self.url.startswith("sqs://") else "dir"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    """Bulk batch bounds: whichever is reached first ends a batch."""
+
+    max_docs: int = 2000
+    max_bytes: int = 8 * 1024 * 1024
+    max_inflight: int = 2  # batches queued behind those being sent
+    senders: int = 2  # concurrent bulk requests per worker
+
+
+@dataclass(frozen=True, slots=True)
+class RetryConfig:
+    """Backoff on 429 / 5xx / connection errors, up to a total time per batch."""
+
+    max_seconds: float = 900.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RouteConfig:
+    """A routing override: keys under `prefix` (in `bucket`, or any) are of log type `type`."""
+
+    prefix: str = ""
+    type: str = ""
+    bucket: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `cloudsift ship` needs to know."""
+
+    sources: tuple[SourceConfig, ...] = ()
+    elasticsearch: ElasticsearchConfig = field(default_factory=ElasticsearchConfig)
+    namespace: str = "default"
+    state_index: str = "cloudsift-state"
+    batch: BatchConfig = field(default_factory=BatchConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    routes: tuple[RouteConfig, ...] = ()
+    workers: int = 1
+    partition: str | None = None  # "i/N": this process is worker i of N separate processes
+    once: bool = False
+    original: bool = False  # keep each raw record in event.original
+    to: str | None = None  # an NDJSON file instead of Elasticsearch (dry run)
+    progress: str = "auto"  # auto | tty | json
+
+    def overrides(self) -> tuple[Override, ...]:
+        """The routing overrides as the router takes them."""
+        return tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
+
+
+def load(path: Path | None, overrides: dict[str, Any]) -> Settings:
+    """Settings from the YAML file (if any) with dotted-key CLI overrides on top; ConfigError lists all problems."""
+    data: Any = {}
+    problems: list[str] = []
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+        except yaml.YAMLError as exc:
+            raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+        if not isinstance(data, dict):
+            raise ConfigError([f"{path}: the top level must be a mapping"])
+    for dotted, value in overrides.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {}) if isinstance(node.get(part), dict | None) else {}
+        node[last] = value
+    settings = _build(Settings, data, "", problems)
+    problems.extend(_check(settings))
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _build(cls: type, data: Any, path: str, problems: list[str]) -> Any:
+    if not isinstance(data, dict):
+        problems.append(f"{path or '(top level)'}: must be a mapping")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            problems.append(f"{_join(path, str(key))}: unknown setting (known: {', '.join(sorted(names))})")
+    values = {}
+    for name in names & data.keys():
+        values[name] = _value(hints[name], data[name], _join(path, name), problems)
+    return cls(**{k: v for k, v in values.items() if v is not _BAD})
+
+
+_BAD = object()
+
+
+def _value(hint: Any, value: Any, path: str, problems: list[str]) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        hint = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple:
+        if not isinstance(value, list):
+            problems.append(f"{path}: must be a list")
+            return _BAD
+        return tuple(_value(args[0], item, f"{path}[{i}]", problems) for i, item in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        if hint is SourceConfig and isinstance(value, str):
+            value = {"url": value}  # `sources: [s3://bucket/prefix]` is the common short form
+        return _build(hint, value, path, problems)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        problems.append(f"{path}: must be {hint.__name__}, got {type(value).__name__} {value!r}")
+        return _BAD
+    return value
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _check(s: Settings) -> list[str]:
+    """Value rules the types cannot say."""
+    problems = []
+    if not s.sources:
+        problems.append("sources: required (in the config file, or --from)")
+    for i, src in enumerate(s.sources):
+        where = f"sources[{i}]"
+        if not src.url:
+            problems.append(f"{where}.url: required")
+        elif src.kind == "s3" and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", src.url):
+            problems.append(f"{where}.url: not an S3 bucket URL: {src.url!r}")
+        elif src.kind == "sqs" and not re.fullmatch(r"sqs://https?://\S+", src.url):
+            problems.append(f"{where}.url: expected sqs://https://sqs.<region>.amazonaws.com/<account>/<queue>")
+        elif src.kind == "dir" and not Path(src.url).is_dir():
+            problems.append(f"{where}.url: no such directory: {src.url!r}")
+        if src.role_arn is not None and not _ROLE_ARN.fullmatch(src.role_arn):
+            problems.append(f"{where}.role_arn: not an IAM role ARN: {src.role_arn!r}")
+        if src.external_id_env is not None and not _ENV_NAME.fullmatch(src.external_id_env):
+            problems.append(f"{where}.external_id_env: must name an environment variable")
+        if not 0 <= src.wait_seconds <= 20:
+            problems.append(f"{where}.wait_seconds: must be 0-20 (SQS long polling)")
+        if not 30 <= src.visibility_timeout <= 43200:
+            problems.append(f"{where}.visibility_timeout: must be 30-43200 seconds")
+        if not 1 <= src.max_messages <= 10:
+            problems.append(f"{where}.max_messages: must be 1-10")
+    for name in ("username_env", "password_env", "api_key_env"):
+        if not _ENV_NAME.fullmatch(getattr(s.elasticsearch, name)):
+            problems.append(f"elasticsearch.{name}: must name an environment variable")
+    try:
+        check_namespace(s.namespace)
+    except ShipperError as exc:
+        problems.append(f"namespace: {exc}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,200}", s.state_index):
+        problems.append(f"state_index: not a valid index name: {s.state_index!r}")
+    for name, low in (("max_docs", 1), ("max_bytes", 1024), ("max_inflight", 1), ("senders", 1)):
+        if getattr(s.batch, name) < low:
+            problems.append(f"batch.{name}: must be >= {low}")
+    if s.retry.max_seconds < 0 or s.retry.backoff_base <= 0 or s.retry.backoff_cap <= 0:
+        problems.append("retry: max_seconds must be >= 0, backoff_base and backoff_cap > 0")
+    for i, route in enumerate(s.routes):
+        if route.type not in LOG_TYPES and route.type != SKIP:
+            problems.append(f"routes[{i}].type: must be one of {', '.join([*LOG_TYPES, SKIP])}, got {route.type!r}")
+        if not route.prefix:
+            problems.append(f"routes[{i}].prefix: required")
+    if not 1 <= s.workers <= 64:
+        problems.append("workers: must be 1-64")
+    if s.partition is not None:
+        match = re.fullmatch(r"(\d+)/(\d+)", s.partition)
+        if not match or not int(match[1]) < int(match[2]):
+            problems.append(f"partition: expected i/N with 0 <= i < N, got {s.partition!r}")
+        elif s.workers != 1:
+            problems.append("partition: cannot be combined with workers > 1")
+    if s.progress not in ("auto", "tty", "json"):
+        problems.append("progress: must be auto, tty or json")
+    return problems

@@ -1,0 +1,213 @@
+"""One worker's loop: source → route → normalize → sink, committing each object once acknowledged.
+
+Objects are read one at a time, but batches span objects and are sent in the background, so an
+object is committed when the sink has delivered its last entry, not when reading ends. A stop
+request (SIGTERM/SIGINT) ends reading at the next record boundary: what was read is delivered
+and committed object by object; the object being read is released, never committed partially.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+from botocore.exceptions import BotoCoreError, ClientError
+from elasticsearch import ApiError, TransportError
+
+from normalizer.errors import NormalizationError
+from normalizer.records import Normalized, RawRecord, Skipped
+from normalizer.registry import LOG_TYPES
+from normalizer.stream import normalize_stream
+from shipper import deadletter
+from shipper.errors import SinkError
+from shipper.objects import ObjectRef, Source
+from shipper.routing import SKIP, Router
+from shipper.sink import DEAD, DUPLICATE, OK, Delivered, Entry, Sink
+from shipper.templates import data_stream, deadletter_stream
+
+# How often (in records) reading checks for a stop request.
+STOP_CHECK_EVERY = 256
+# What reading an object from a source may raise besides NormalizationError: the object is released.
+READ_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+@dataclass(slots=True)
+class Stats:
+    """Running counters of one worker (summed across workers for the summary)."""
+
+    objects: int = 0
+    records: int = 0
+    bytes: int = 0
+    indexed: int = 0
+    duplicates: int = 0
+    deadlettered: int = 0
+    skipped: int = 0
+    unroutable: int = 0
+    failed_objects: int = 0
+    retries: int = 0
+    fatal: int = 0  # the run stopped early: Elasticsearch or the source failed past retrying
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Counters as a JSON-ready dict (errors capped: a summary is not a log)."""
+        out = {k: getattr(self, k) for k in self.__slots__ if k != "errors"}  # type: ignore[attr-defined]
+        out["errors"] = self.errors[:20]
+        return out
+
+
+@dataclass(slots=True)
+class _Open:
+    ref: ObjectRef
+    pending: int = 0
+    reading: bool = True
+    interrupted: bool = False
+
+
+class Shipper:
+    """Runs one worker until the source is drained or `stop` is set."""
+
+    def __init__(self, source: Source, sink: Sink, router: Router, namespace: str, *,
+                 stop: threading.Event, log: Callable[..., None], original: bool = False,
+                 progress: Callable[[Stats], None] = lambda stats: None) -> None:
+        self._source = source
+        self._sink = sink
+        self._router = router
+        self._namespace = namespace
+        self._deadletter = deadletter_stream(namespace)
+        self._streams = {d: data_stream(d, namespace) for kind in LOG_TYPES.values() for d in kind.datasets}
+        self._stop = stop
+        self._log = log
+        self._original = original
+        self._progress = progress
+        self._open: dict[int, _Open] = {}
+        self._next_ticket = 0
+        self.stats = Stats()
+
+    def run(self) -> Stats:
+        """Ship every object; a SinkError (Elasticsearch gone past the retry budget) ends the run."""
+        try:
+            for ref in self._source.objects(self._stop):
+                if self._stop.is_set():
+                    break
+                self._ship(ref)
+            self._deliver(self._sink.flush())
+        except SinkError as exc:
+            self._fail_all(f"Elasticsearch: {exc}")
+        except READ_ERRORS as exc:  # listing or receiving failed (permissions, missing bucket or queue)
+            self._fail_all(f"source: {type(exc).__name__}: {exc}")
+        except (ApiError, TransportError) as exc:  # the checkpoint index could not be read
+            self._fail_all(f"checkpoint: {exc}")
+        finally:
+            self._sink.close()
+            try:
+                self._source.close()
+            except SinkError as exc:  # the final checkpoint could not be saved
+                self._fail_all(f"checkpoint: {exc}")
+            self.stats.retries = self._sink.retries
+        return self.stats
+
+    def _ship(self, ref: ObjectRef) -> None:
+        ticket = self._next_ticket
+        self._next_ticket += 1
+        current = self._open[ticket] = _Open(ref)
+        route = self._router.route(ref.bucket, ref.key)
+        try:
+            if route.log_type is None:
+                self.stats.unroutable += 1
+                self._report("unroutable", ref, route.rule)
+                self._dead(ticket, current, deadletter.ROUTE, route.rule, ref, None)
+            elif route.log_type == SKIP:
+                self.stats.skipped += 1
+            else:
+                self._read(ticket, current, ref, route.log_type)
+        except READ_ERRORS as exc:
+            self._report("read failed", ref, f"{type(exc).__name__}: {exc}")
+            self._release(ticket, failed=True)
+            return
+        if current.interrupted:  # interrupted by a stop request: never commit a partial object
+            self._release(ticket, failed=False)
+            return
+        current.reading = False
+        self.stats.objects += 1
+        self.stats.bytes += ref.size
+        self._finish(ticket)
+        self._progress(self.stats)
+
+    def _read(self, ticket: int, current: _Open, ref: ObjectRef, log_type: str) -> None:
+        with self._source.open(ref) as stream:
+            for n, result in enumerate(normalize_stream(stream, log_type, ref.key, original=self._original)):
+                if isinstance(result, Normalized):
+                    self.stats.records += 1
+                    self._add(ticket, current, Entry(
+                        self._stream_of(result.doc, log_type), result.doc_id, orjson.dumps(result.doc), ticket,
+                        self._rejected_by_es(ticket, ref, log_type, result.record)))
+                elif isinstance(result, NormalizationError):
+                    self.stats.records += 1
+                    self._report("record rejected", ref, str(result))
+                    self._dead(ticket, current, deadletter.NORMALIZE, result.reason, ref, log_type,
+                               line=result.line, offset=result.offset, raw=result.raw)
+                elif isinstance(result, Skipped):
+                    self.stats.skipped += result.count
+                if n % STOP_CHECK_EVERY == 0:
+                    self._progress(self.stats)
+                    if self._stop.is_set():
+                        current.interrupted = True
+                        return
+
+    def _stream_of(self, doc: dict, log_type: str) -> str:
+        dataset = (doc.get("event") or {}).get("dataset")
+        return self._streams.get(dataset) or self._streams[LOG_TYPES[log_type].datasets[0]]
+
+    def _rejected_by_es(self, ticket: int, ref: ObjectRef, log_type: str, record: RawRecord) -> Callable[[str], Entry]:
+        def make(reason: str) -> Entry:
+            doc_id, body = deadletter.document(deadletter.INDEX, reason, ref, log_type, line=record.line,
+                                               offset=record.offset, raw=record.raw_excerpt())
+            return Entry(self._deadletter, doc_id, body, ticket, is_deadletter=True)
+        return make
+
+    def _dead(self, ticket: int, current: _Open, stage: str, reason: str, ref: ObjectRef, log_type: str | None,
+              **where: object) -> None:
+        doc_id, body = deadletter.document(stage, reason, ref, log_type, **where)  # type: ignore[arg-type]
+        self._add(ticket, current, Entry(self._deadletter, doc_id, body, ticket, is_deadletter=True))
+
+    def _add(self, ticket: int, current: _Open, entry: Entry) -> None:
+        current.pending += 1
+        self._deliver(self._sink.add(entry))
+
+    def _deliver(self, delivered: list[Delivered]) -> None:
+        for item in delivered:
+            if item.status == OK:
+                self.stats.indexed += 1
+            elif item.status == DUPLICATE:
+                self.stats.duplicates += 1
+            elif item.status == DEAD:
+                self.stats.deadlettered += 1
+            current = self._open.get(item.ticket)
+            if current is not None:
+                current.pending -= 1
+                self._finish(item.ticket)
+
+    def _finish(self, ticket: int) -> None:
+        current = self._open[ticket]
+        if current.pending == 0 and not current.reading:
+            del self._open[ticket]
+            self._source.commit(current.ref)
+
+    def _release(self, ticket: int, *, failed: bool) -> None:
+        current = self._open.pop(ticket)
+        if failed:
+            self.stats.failed_objects += 1
+        self._source.release(current.ref)
+
+    def _fail_all(self, reason: str) -> None:
+        self.stats.fatal += 1
+        self.stats.errors.append(reason)
+        self._log("error", "run stopped; uncommitted objects stay for the next run", reason=reason)
+        for ticket in list(self._open):
+            self._release(ticket, failed=True)
+
+    def _report(self, what: str, ref: ObjectRef, reason: str) -> None:
+        if len(self.stats.errors) < 1000:
+            self.stats.errors.append(f"{ref.url}: {what}: {reason}")
+        self._log("warning", what, object=ref.url, reason=reason)

@@ -1,0 +1,92 @@
+"""Bucket listing: discover delivery streams, list each from its checkpoint, ship new objects in order."""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from shipper.checkpoint import CheckpointStore, StreamMark
+from shipper.objects import WHOLE, ObjectRef, Partition
+
+# Below a stream prefix, AWS keys start with the year: that level is where time order begins.
+_YEAR = re.compile(r"\d{4}/")
+# Delivery layouts are at most this deep above the year (org/AWSLogs/o-id/account/service/region/acl).
+MAX_DEPTH = 8
+
+
+class S3ListingSource:
+    """Lists s3://bucket/prefix; with a CheckpointStore a restart resumes and the next run reads only new keys."""
+
+    def __init__(self, s3: Any, bucket: str, prefix: str, store: CheckpointStore, *,
+                 partition: Partition = WHOLE, once: bool = True, poll_seconds: float = 60.0,
+                 log: Callable[..., None] = lambda *a, **k: None) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._prefix = prefix
+        self._store = store
+        self._partition = partition
+        self._once = once
+        self._poll = poll_seconds
+        self._log = log
+        self._marks: dict[str, StreamMark] = {}
+
+    def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
+        """Every new object this partition owns, stream by stream in key order; then poll again unless once."""
+        self._marks = self._store.load()
+        while not stop.is_set():
+            for stream in self._streams(self._prefix, 0):
+                mark = self._marks.setdefault(stream, StreamMark())
+                for obj in self._list(stream, mark.after):
+                    if stop.is_set():
+                        return
+                    key = obj["Key"]
+                    if not mark.wanted(key) or not self._partition.owns(key):
+                        continue
+                    if mark.full:
+                        self._log("warning", "too many objects finished past one that keeps failing; "
+                                  "stream paused until it succeeds", stream=f"s3://{self._bucket}/{stream}")
+                        break
+                    mark.issue(key)
+                    yield ObjectRef(self._bucket, key, obj.get("Size", 0), stream)
+            if self._once or stop.wait(self._poll):
+                return
+
+    def _streams(self, prefix: str, depth: int) -> Iterator[str]:
+        """Prefixes under which keys are time-ordered: the level whose children are years, or holds objects."""
+        children: list[str] = []
+        has_objects = False
+        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix, Delimiter="/")
+        for page in pages:
+            has_objects = has_objects or bool(page.get("Contents"))
+            children.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
+        if has_objects or depth >= MAX_DEPTH or any(_YEAR.fullmatch(c[len(prefix):]) for c in children):
+            if has_objects or children:
+                yield prefix
+            return
+        for child in children:
+            yield from self._streams(child, depth + 1)
+
+    def _list(self, prefix: str, after: str) -> Iterator[dict]:
+        kwargs = {"Bucket": self._bucket, "Prefix": prefix}
+        if after:
+            kwargs["StartAfter"] = after
+        for page in self._s3.get_paginator("list_objects_v2").paginate(**kwargs):
+            yield from page.get("Contents", [])
+
+    def open(self, ref: ObjectRef) -> BinaryIO:
+        """The object's body, streamed."""
+        return self._s3.get_object(Bucket=ref.bucket, Key=ref.key)["Body"]
+
+    def commit(self, ref: ObjectRef) -> None:
+        """Advance the stream's mark; saved to Elasticsearch every few seconds and on close."""
+        self._marks[ref.token].finish(ref.key)
+        self._store.changed(self._marks)
+
+    def release(self, ref: ObjectRef) -> None:
+        """The mark cannot pass a released key: the next pass (or run) lists it again."""
+        self._marks[ref.token].release(ref.key)
+
+    def close(self) -> None:
+        """Save the marks."""
+        self._store.save(self._marks)

@@ -1,0 +1,139 @@
+"""Index names and templates: one data stream per dataset and namespace, plus a dead-letter stream.
+
+Data streams are `logs-<event.dataset>.cloudsift-<namespace>` (e.g. logs-aws.cloudtrail.cloudsift-default):
+Elastic's AWS integration templates (`logs-aws.cloudtrail-*`, priority 200) cannot match them, so its
+ingest pipelines never re-parse our documents, while the `logs-aws*` / `logs-*` patterns of Elastic's
+prebuilt rules and Kibana's Security app still find them. Our templates name the exact stream at a
+priority above Elastic's, and every template name carries the namespace. See docs/shipper.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import orjson
+from elasticsearch import ApiError, Elasticsearch
+
+from normalizer.mapping import index_settings, mappings
+from normalizer.registry import LOG_TYPES
+from shipper.errors import ShipperError
+
+# Above Elastic's integration templates (200) and Fleet's generic `logs` template (100).
+PRIORITY = 250
+MANAGED_BY = "cloudsift"
+# Elasticsearch's namespace rules, narrowed so a name never needs escaping or quoting anywhere.
+_NAMESPACE = re.compile(r"[a-z0-9_]{1,80}")
+
+
+def check_namespace(namespace: str) -> str:
+    """The namespace, or a ShipperError saying what a namespace may contain."""
+    if not _NAMESPACE.fullmatch(namespace):
+        raise ShipperError(f"namespace {namespace!r} must be 1-80 characters of a-z, 0-9 and _")
+    return namespace
+
+
+def data_stream(dataset: str, namespace: str) -> str:
+    """The data stream for documents of `dataset` (an event.dataset value) in `namespace`."""
+    return f"logs-{dataset}.cloudsift-{namespace}"
+
+
+def deadletter_stream(namespace: str) -> str:
+    """The data stream for records that could not be normalized or indexed."""
+    return f"logs-cloudsift.deadletter-{namespace}"
+
+
+def all_datasets() -> tuple[str, ...]:
+    """Every event.dataset a registered log type writes."""
+    return tuple(sorted({d for kind in LOG_TYPES.values() for d in kind.datasets}))
+
+
+DEADLETTER_MAPPINGS = {
+    "dynamic": False,
+    "properties": {
+        "@timestamp": {"type": "date"},
+        "error": {"properties": {"message": {"type": "text"}, "type": {"type": "keyword"}}},
+        "event": {"properties": {"original": {"type": "keyword", "index": False, "doc_values": False},
+                                 "dataset": {"type": "keyword"}, "kind": {"type": "keyword"}}},
+        "cloudsift": {"properties": {
+            "log_type": {"type": "keyword"},
+            "object": {"properties": {"bucket": {"type": "keyword"}, "key": {"type": "keyword"}}},
+            "line": {"type": "long"},
+            "offset": {"type": "long"},
+            "stage": {"type": "keyword"},  # normalize | index | route
+        }},
+    },
+}
+
+
+def _names(namespace: str) -> dict[str, str]:
+    return {
+        "mappings": f"cloudsift-{namespace}@mappings",
+        "deadletter": f"cloudsift-{namespace}-deadletter",
+    }
+
+
+def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(component templates, index templates) by name, for every dataset and the dead-letter stream."""
+    check_namespace(namespace)
+    names = _names(namespace)
+    meta = {"managed_by": MANAGED_BY, "namespace": namespace}
+    # The field limit travels with the mappings: a component template is validated on its own.
+    body = mappings()
+    components = {
+        names["mappings"]: {"template": {"mappings": body,
+                                         "settings": index_settings()},
+                            "_meta": meta},
+    }
+    indices = {
+        f"cloudsift-{namespace}-{dataset}": {
+            "index_patterns": [data_stream(dataset, namespace)],
+            "data_stream": {},
+            "composed_of": [names["mappings"]],
+            "priority": PRIORITY,
+            "_meta": {**meta, "dataset": dataset},
+        }
+        for dataset in all_datasets()
+    }
+    indices[names["deadletter"]] = {
+        "index_patterns": [deadletter_stream(namespace)],
+        "data_stream": {},
+        "template": {"mappings": DEADLETTER_MAPPINGS},
+        "priority": PRIORITY,
+        "_meta": {**meta, "dataset": "cloudsift.deadletter"},
+    }
+    return components, indices
+
+
+def install(client: Elasticsearch, namespace: str) -> list[str]:
+    """Put every template unless all are there with the same content (one GET); the names."""
+    components, indices = template_bodies(namespace)
+    digest = hashlib.blake2b(orjson.dumps([components, indices], option=orjson.OPT_SORT_KEYS),
+                             digest_size=12).hexdigest()
+    for body in [*components.values(), *indices.values()]:
+        body["_meta"]["digest"] = digest
+    if _installed(client, namespace, digest) == set(indices):
+        return [*components, *indices]
+    for name, body in [*components.items(), *indices.items()]:
+        try:
+            if name in components:
+                client.cluster.put_component_template(name=name, **body)
+            else:
+                client.indices.put_index_template(name=name, **body)
+        except ApiError as exc:
+            raise ShipperError(f"Elasticsearch refused the template: HTTP {exc.meta.status} {_root_cause(exc)}",
+                               where=f"template {name}") from None
+    return [*components, *indices]
+
+
+def _installed(client: Elasticsearch, namespace: str, digest: str) -> set[str]:
+    """Names of this namespace's index templates already carrying `digest`."""
+    found = client.options(ignore_status=404).indices.get_index_template(name=f"cloudsift-{namespace}-*")
+    return {t["name"] for t in found.body.get("index_templates", [])
+            if t["index_template"].get("_meta", {}).get("digest") == digest}
+
+
+def _root_cause(exc: ApiError) -> str:
+    error = exc.body.get("error") if isinstance(exc.body, dict) else None
+    while isinstance(error, dict) and isinstance(error.get("caused_by"), dict):
+        error = error["caused_by"]
+    return str(error.get("reason") if isinstance(error, dict) else exc.message)

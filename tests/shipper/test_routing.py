@@ -1,0 +1,54 @@
+"""Routing: the key picks the log type by AWS's delivery layouts; unknown keys are never guessed."""
+from __future__ import annotations
+
+import pytest
+
+from normalizer.registry import LOG_TYPES
+from shipper.routing import LAYOUTS, SKIP, Override, Router
+
+ACCT = "AWSLogs/123456789012"
+CASES = [
+    (f"{ACCT}/CloudTrail/us-east-1/2026/11/20/123456789012_CloudTrail_us-east-1_20261120T0005Z_abc.json.gz", "cloudtrail"),
+    ("trails/AWSLogs/o-abcdefghij/123456789012/CloudTrail/eu-west-1/2026/11/20/x.json.gz", "cloudtrail"),
+    (f"{ACCT}/CloudTrail-Insight/us-east-1/2026/11/20/x.json.gz", "cloudtrail"),
+    (f"{ACCT}/CloudTrail-Digest/us-east-1/2026/11/20/x.json.gz", SKIP),
+    (f"{ACCT}/vpcflowlogs/us-east-1/2026/11/20/123456789012_vpcflowlogs_us-east-1_fl-1_x.log.gz", "vpcflow"),
+    (f"{ACCT}/vpcdnsquerylogs/vpc-0a1b2c3d/2026/11/20/vpc-0a1b2c3d_vpcdnsquerylogs_x.log.gz", "route53"),
+    (f"{ACCT}/WAFLogs/us-east-1/shop-web-acl/2026/11/20/00/05/x.log.gz", "waf"),
+    (f"{ACCT}/WAFLogs/cloudfront/edge-acl/2026/11/20/00/05/x.log.gz", "waf"),
+    ("aws-waf-logs-shop/2026/11/20/00/aws-waf-logs-shop-1-2026-11-20-00-05-00-abc", "waf"),
+    (f"{ACCT}/GuardDuty/us-east-1/2026/11/20/5f8a.jsonl.gz", "guardduty"),
+]
+
+
+@pytest.mark.parametrize(("key", "expected"), CASES)
+def test_aws_layout_picks_log_type(key: str, expected: str) -> None:
+    """Each AWS delivery layout routes to its log type (digests are skipped)."""
+    assert Router().route("logs", key).log_type == expected
+
+
+def test_every_layout_names_a_registered_log_type() -> None:
+    """The layout table only routes to log types the normalizer knows (or SKIP)."""
+    assert {layout.log_type for layout in LAYOUTS} <= {*LOG_TYPES, SKIP}
+
+
+@pytest.mark.parametrize("key", ["random/file.gz", f"{ACCT}/CloudTrail/us-east-1/not-a-date/x.gz",
+                                 f"{ACCT}/S3AccessLogs/2026/11/20/x"])
+def test_unknown_key_is_not_guessed(key: str) -> None:
+    """A key matching no layout routes nowhere and says why."""
+    route = Router().route("logs", key)
+    assert route.log_type is None and not route.known and "no AWS delivery layout" in route.rule
+
+
+def test_override_wins_over_layout_longest_prefix_first() -> None:
+    """Config overrides beat the layouts, the longest matching prefix first, bucket-specific first."""
+    router = Router((Override("custom/", "waf"), Override("custom/dns/", "route53"),
+                     Override("custom/dns/", "skip", bucket="other")))
+    assert router.route("logs", "custom/dns/2026/x.gz").log_type == "route53"
+    assert router.route("logs", "custom/waf/x.gz").log_type == "waf"
+    assert router.route("other", "custom/dns/x.gz").log_type == SKIP
+
+
+def test_waf_bucket_name_routes_unknown_keys() -> None:
+    """WAF's direct delivery bucket (aws-waf-logs-*) holds WAF logs whatever the key."""
+    assert Router().route("aws-waf-logs-shop", "some/key.gz").log_type == "waf"

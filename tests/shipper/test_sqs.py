@@ -1,0 +1,118 @@
+"""S3 event notifications on SQS (moto server): every shape, delete only after acknowledgement."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import boto3
+import pytest
+from elasticsearch import Elasticsearch
+
+from shipper.sqssource import SqsSource, parse_event
+
+from .conftest import flow_key, flow_object, flows, put, ship, ship_process
+
+
+def s3_event(bucket: str, key: str) -> dict:
+    """A direct S3 → SQS notification (keys URL-encoded, as S3 sends them)."""
+    return {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                         "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace(" ", "+"), "size": 1}}}]}
+
+
+def sns_event(bucket: str, key: str) -> dict:
+    """The same notification wrapped by SNS (raw message delivery off)."""
+    return {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:logs",
+            "Message": json.dumps(s3_event(bucket, key))}
+
+
+def eventbridge_event(bucket: str, key: str) -> dict:
+    """An EventBridge `Object Created` event delivered to SQS."""
+    return {"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+            "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}}
+
+
+@pytest.fixture
+def queue(moto_endpoint: str, ns: str) -> str:
+    """A queue with a dead-letter queue (maxReceiveCount 2)."""
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"{ns}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+    return sqs.create_queue(QueueName=ns, Attributes={"RedrivePolicy": policy, "VisibilityTimeout": "30"})["QueueUrl"]
+
+
+def send(queue: str, *events: dict) -> None:
+    """Put notifications on the queue."""
+    sqs = boto3.client("sqs")
+    for event in events:
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(event))
+
+
+def remaining(queue: str) -> int:
+    """Messages still on the queue, visible or not."""
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(v) for v in attrs["Attributes"].values())
+
+
+@pytest.mark.parametrize("shape", [s3_event, sns_event, eventbridge_event])
+def test_every_notification_shape_is_parsed(shape) -> None:  # type: ignore[no-untyped-def]
+    """Direct, SNS-wrapped and EventBridge notifications name the same object."""
+    assert parse_event(json.dumps(shape("logs", "a b/key.gz"))) == [("logs", "a b/key.gz", 1)]
+
+
+def test_test_event_and_foreign_messages() -> None:
+    """s3:TestEvent names nothing; a message that is no notification is unknown (None)."""
+    assert parse_event(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == []
+    assert parse_event("not json") is None and parse_event('{"hello": 1}') is None
+
+
+def test_queue_end_to_end_deletes_acknowledged_messages(es: Elasticsearch, es_env, ns: str, bucket: str,
+                                                        queue: str, capsys: pytest.CaptureFixture) -> None:
+    """Objects named by all three shapes are shipped; their messages and the test event are deleted."""
+    put(bucket, {flow_key(i): flow_object(10, seed=i) for i in range(3)})
+    send(queue, s3_event(bucket, flow_key(0)), sns_event(bucket, flow_key(1)), eventbridge_event(bucket, flow_key(2)),
+         {"Service": "Amazon S3", "Event": "s3:TestEvent"})
+    status, summary = ship(ns, "--from", f"sqs://{queue}", "--once", capsys=capsys)
+    assert status == 0 and summary["objects"] == 3 and flows(es, ns) == 30
+    assert remaining(queue) == 0
+
+
+def test_missing_object_leaves_its_message_for_redrive(es: Elasticsearch, es_env, ns: str, bucket: str,
+                                                       queue: str, capsys: pytest.CaptureFixture) -> None:
+    """An object that cannot be read is not acknowledged: its message stays on the queue (then the DLQ)."""
+    put(bucket, {flow_key(1): flow_object(10)})
+    send(queue, s3_event(bucket, flow_key(1)), s3_event(bucket, flow_key(9)))
+    status, summary = ship(ns, "--from", f"sqs://{queue}", "--once", capsys=capsys)
+    assert status == 3 and summary["failed_objects"] == 1 and flows(es, ns) == 10
+    assert remaining(queue) == 1
+
+
+def test_two_workers_on_one_queue_do_not_duplicate(es: Elasticsearch, es_settings, ns: str, bucket: str,
+                                                   queue: str) -> None:
+    """Two separate `cloudsift ship` processes share the queue: every record indexed once, no object twice."""
+    put(bucket, {flow_key(i): flow_object(200, seed=i) for i in range(20)})
+    send(queue, *(s3_event(bucket, flow_key(i)) for i in range(20)))
+    procs = [ship_process(es_settings, ns, "--from", f"sqs://{queue}", "--once") for _ in range(2)]
+    summaries = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        summaries.append(json.loads(out.splitlines()[-1]))
+    assert sum(s["objects"] for s in summaries) == 20 and sum(s["duplicates"] for s in summaries) == 0
+    assert flows(es, ns) == 4000 and remaining(queue) == 0
+
+
+def test_heartbeat_keeps_a_slow_message_invisible(queue: str) -> None:
+    """While an object is in flight past the visibility timeout, no other consumer receives its message."""
+    sqs = boto3.client("sqs")
+    send(queue, s3_event("bucket", flow_key(1)))
+    source = SqsSource(sqs, boto3.client("s3"), queue, wait_seconds=1, visibility_timeout=2)
+    stop = threading.Event()
+    ref = next(source.objects(stop))
+    time.sleep(3.5)  # longer than the 2 s timeout: only the heartbeat keeps it hidden
+    other = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0, MaxNumberOfMessages=10)
+    source.commit(ref)
+    source.close()
+    assert other.get("Messages", []) == [] and remaining(queue) == 0
