@@ -29,6 +29,7 @@ from shipper.objects import DirectorySource, Partition, Source
 from shipper.pipeline import Shipper
 from shipper.progress import Reporter, peak_rss_mb, total
 from shipper.routing import Router
+from shipper.s3clients import S3Clients
 from shipper.s3source import S3ListingSource
 from shipper.sink import ElasticsearchSink, Limits, NdjsonSink, Sink
 from shipper.sqssource import SqsSource
@@ -186,8 +187,9 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
     if src.kind == "dir":
         return DirectorySource(Path(src.url), partition)
     session = _session(src)
+    s3 = S3Clients(session, settings.bucket_regions())
     if src.kind == "sqs":
-        return SqsSource(session.client("sqs"), session.client("s3"), src.url[len("sqs://"):], once=settings.once,
+        return SqsSource(session.client("sqs"), s3, src.url[len("sqs://"):], once=settings.once,
                          wait_seconds=src.wait_seconds, visibility_timeout=src.visibility_timeout,
                          max_messages=src.max_messages, log=reporter.log)
     if client is None:
@@ -195,7 +197,7 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
     bucket, _, prefix = src.url[len("s3://"):].partition("/")
     store = CheckpointStore(client, settings.state_index, f"s3://{bucket}/{prefix}#{partition}",
                             retry_seconds=settings.retry.max_seconds)
-    return S3ListingSource(session.client("s3"), bucket, prefix, store, partition=partition, once=settings.once,
+    return S3ListingSource(s3.client(bucket, src.region), bucket, prefix, store, partition=partition, once=settings.once,
                            poll_seconds=src.poll_seconds, log=reporter.log)
 
 

@@ -18,6 +18,7 @@ import yaml
 from normalizer.registry import LOG_TYPES
 from shipper.errors import ConfigError, ShipperError
 from shipper.routing import SKIP, Override
+from shipper.s3clients import REGION
 from shipper.templates import check_namespace
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -86,6 +87,14 @@ class RouteConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BucketConfig:
+    """Per-bucket settings: the region its objects are read from (wins over the source's and notifications')."""
+
+    name: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything `cloudsift ship` needs to know."""
 
@@ -96,6 +105,7 @@ class Settings:
     batch: BatchConfig = field(default_factory=BatchConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
     routes: tuple[RouteConfig, ...] = ()
+    buckets: tuple[BucketConfig, ...] = ()
     workers: int = 1
     partition: str | None = None  # "i/N": this process is worker i of N separate processes
     once: bool = False
@@ -106,6 +116,10 @@ class Settings:
     def overrides(self) -> tuple[Override, ...]:
         """The routing overrides as the router takes them."""
         return tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
+
+    def bucket_regions(self) -> dict[str, str]:
+        """Bucket name → its configured region."""
+        return {b.name: b.region for b in self.buckets}
 
 
 def load(path: Path | None, overrides: dict[str, Any]) -> Settings:
@@ -202,10 +216,20 @@ def _check(s: Settings) -> list[str]:
             problems.append(f"{where}.external_id_env: must name an environment variable")
         if not 0 <= src.wait_seconds <= 20:
             problems.append(f"{where}.wait_seconds: must be 0-20 (SQS long polling)")
-        if not 30 <= src.visibility_timeout <= 43200:
-            problems.append(f"{where}.visibility_timeout: must be 30-43200 seconds")
+        if not 1 <= src.visibility_timeout <= 43200:
+            problems.append(f"{where}.visibility_timeout: must be 1-43200 seconds")
+        if src.region is not None and not REGION.fullmatch(src.region):
+            problems.append(f"{where}.region: not an AWS region name: {src.region!r}")
         if not 1 <= src.max_messages <= 10:
             problems.append(f"{where}.max_messages: must be 1-10")
+    problems.extend(_overlaps(s.sources))
+    for i, bucket in enumerate(s.buckets):
+        if not bucket.name:
+            problems.append(f"buckets[{i}].name: required")
+        elif [b.name for b in s.buckets].index(bucket.name) < i:
+            problems.append(f"buckets[{i}].name: {bucket.name!r} is already configured")
+        if not REGION.fullmatch(bucket.region):
+            problems.append(f"buckets[{i}].region: not an AWS region name: {bucket.region!r}")
     for name in ("username_env", "password_env", "api_key_env"):
         if not _ENV_NAME.fullmatch(getattr(s.elasticsearch, name)):
             problems.append(f"elasticsearch.{name}: must name an environment variable")
@@ -236,3 +260,11 @@ def _check(s: Settings) -> list[str]:
     if s.progress not in ("auto", "tty", "json"):
         problems.append("progress: must be auto, tty or json")
     return problems
+
+
+def _overlaps(sources: tuple[SourceConfig, ...]) -> list[str]:
+    """Bucket listings of one bucket must cover disjoint prefixes: overlapping ones would ship keys twice."""
+    listings = [(i, src.url[len("s3://"):].partition("/")) for i, src in enumerate(sources) if src.kind == "s3"]
+    return [f"sources[{j}].url: overlaps sources[{i}].url (split a bucket into disjoint prefixes)"
+            for i, (bucket, _, prefix) in listings for j, (other, _, more) in listings
+            if i < j and bucket == other and (more.startswith(prefix) or prefix.startswith(more))]

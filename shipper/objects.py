@@ -20,6 +20,7 @@ class ObjectRef:
     key: str
     size: int = 0
     token: Any = None
+    region: str | None = None  # what a notification said about the bucket's region, if anything
 
     @property
     def url(self) -> str:
@@ -50,8 +51,12 @@ WHOLE = Partition()
 class Source(Protocol):
     """Hands out objects and learns their fate: committed (all records acknowledged) or released."""
 
-    def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
-        """The objects to ship, until drained (--once) or `stop` is set."""
+    def objects(self, stop: threading.Event) -> Iterator[ObjectRef | None]:
+        """The objects to ship, until drained (--once) or `stop` is set; None: nothing more for now.
+
+        A source yields None before it waits for new objects (a long poll, the listing interval),
+        so the pipeline delivers its partial batch and commits instead of holding it while idle.
+        """
 
     def open(self, ref: ObjectRef) -> BinaryIO:
         """The object's bytes as a stream (never read whole: objects may be huge)."""

@@ -90,6 +90,9 @@ class Shipper:
             for ref in self._source.objects(self._stop):
                 if self._stop.is_set():
                     break
+                if ref is None:  # the source is about to wait: deliver and commit what is batched
+                    self._deliver(self._sink.flush())
+                    continue
                 self._ship(ref)
             self._deliver(self._sink.flush())
         except SinkError as exc:

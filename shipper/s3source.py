@@ -31,7 +31,7 @@ class S3ListingSource:
         self._log = log
         self._marks: dict[str, StreamMark] = {}
 
-    def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
+    def objects(self, stop: threading.Event) -> Iterator[ObjectRef | None]:
         """Every new object this partition owns, stream by stream in key order; then poll again unless once."""
         self._marks = self._store.load()
         while not stop.is_set():
@@ -49,7 +49,11 @@ class S3ListingSource:
                         break
                     mark.issue(key)
                     yield ObjectRef(self._bucket, key, obj.get("Size", 0), stream)
-            if self._once or stop.wait(self._poll):
+            if self._once:
+                return
+            yield None  # about to sleep: the pipeline delivers and commits what it holds …
+            self._store.save(self._marks)  # … so the checkpoint is current while idle
+            if stop.wait(self._poll):
                 return
 
     def _streams(self, prefix: str, depth: int) -> Iterator[str]:

@@ -16,20 +16,25 @@ from urllib.parse import unquote_plus
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shipper.objects import ObjectRef
+from shipper.s3clients import S3Clients, region_or_none
 
 ONCE_WAIT_SECONDS = 2
+
+
+# (bucket, key, size, region the notification gives for the bucket or None)
+Created = tuple[str, str, int, str | None]
 
 
 @dataclass(slots=True)
 class _Message:
     receipt: str
     pending: int
-    objects: list[tuple[str, str, int]]
+    objects: list[Created]
     failed: bool = False
 
 
-def parse_event(body: str) -> list[tuple[str, str, int]] | None:
-    """(bucket, key, size) of each created object in a notification; [] for a test event; None if unknown."""
+def parse_event(body: str) -> list[Created] | None:
+    """(bucket, key, size, region) of each created object in a notification; [] for a test event; None if unknown."""
     try:
         event = json.loads(body)
     except ValueError:
@@ -45,7 +50,8 @@ def parse_event(body: str) -> list[tuple[str, str, int]] | None:
             return []
         detail = event["detail"]
         try:
-            return [(detail["bucket"]["name"], detail["object"]["key"], int(detail["object"].get("size", 0)))]
+            return [(detail["bucket"]["name"], detail["object"]["key"], int(detail["object"].get("size", 0)),
+                     region_or_none(event.get("region")))]
         except (KeyError, TypeError, ValueError):
             return None
     records = event.get("Records")
@@ -58,7 +64,7 @@ def parse_event(body: str) -> list[tuple[str, str, int]] | None:
                 continue
             # S3 notifications URL-encode keys (spaces as '+').
             out.append((rec["s3"]["bucket"]["name"], unquote_plus(rec["s3"]["object"]["key"]),
-                        int(rec["s3"]["object"].get("size", 0))))
+                        int(rec["s3"]["object"].get("size", 0)), region_or_none(rec.get("awsRegion"))))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
     return out
@@ -67,7 +73,7 @@ def parse_event(body: str) -> list[tuple[str, str, int]] | None:
 class SqsSource:
     """Consumes one queue; N processes on the same queue split the work through SQS itself."""
 
-    def __init__(self, sqs: Any, s3: Any, queue_url: str, *, once: bool = True, wait_seconds: int = 20,
+    def __init__(self, sqs: Any, s3: S3Clients, queue_url: str, *, once: bool = True, wait_seconds: int = 20,
                  visibility_timeout: int = 300, max_messages: int = 10,
                  log: Callable[..., None] = lambda *a, **k: None) -> None:
         self._sqs = sqs
@@ -84,15 +90,20 @@ class SqsSource:
         self._halt = threading.Event()
         self._heart = threading.Thread(target=self._heartbeat, name="cloudsift-sqs-heartbeat", daemon=True)
 
-    def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
+    def objects(self, stop: threading.Event) -> Iterator[ObjectRef | None]:
         """Objects named by received messages; with once, ends at the first empty receive."""
         self._heart.start()
+        drained = False
         while not stop.is_set():
+            if drained:  # the next receive may wait: deliver what is batched, delete what it acknowledges
+                yield None
             resp = self._sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=self._max,
                                              WaitTimeSeconds=self._wait, VisibilityTimeout=self._visibility)
             messages = resp.get("Messages", [])
             if not messages and self._once:
                 return
+            # A full receive means a backlog: keep filling batches rather than sending small ones.
+            drained = len(messages) < self._max
             # Register the whole batch before the first object: all of it is in flight from now on,
             # so the heartbeat must cover messages still waiting behind a big object.
             batch: list[_Message] = []
@@ -100,8 +111,8 @@ class SqsSource:
                 if state is not None:
                     batch.append(state)
             for state in batch:
-                for bucket, key, size in state.objects:
-                    yield ObjectRef(bucket, key, size, state)
+                for bucket, key, size, region in state.objects:
+                    yield ObjectRef(bucket, key, size, state, region)
 
     def _track(self, message: dict) -> _Message | None:
         created = parse_event(message.get("Body", ""))
@@ -119,8 +130,8 @@ class SqsSource:
         return state
 
     def open(self, ref: ObjectRef) -> BinaryIO:
-        """The object's body, streamed."""
-        return self._s3.get_object(Bucket=ref.bucket, Key=ref.key)["Body"]
+        """The object's body, streamed, from a client signed for the bucket's region."""
+        return self._s3.client(ref.bucket, ref.region).get_object(Bucket=ref.bucket, Key=ref.key)["Body"]
 
     def commit(self, ref: ObjectRef) -> None:
         """One object of its message is done; the last one deletes the message (unless another failed)."""

@@ -7,10 +7,13 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+import urllib3
 from elasticsearch import Elasticsearch
 
 from cloudsift.cli import main
@@ -126,3 +129,75 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def s3_event(bucket: str, key: str, region: str | None = None) -> dict:
+    """A direct S3 → SQS notification (keys URL-encoded, as S3 sends them; `awsRegion` if given)."""
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+              "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace(" ", "+"), "size": 1}}}
+    if region:
+        record["awsRegion"] = region
+    return {"Records": [record]}
+
+
+@pytest.fixture
+def queue(moto_endpoint: str, ns: str) -> str:
+    """A queue with a dead-letter queue `<queue>-dlq` (maxReceiveCount 2)."""
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"{ns}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+    return sqs.create_queue(QueueName=ns, Attributes={"RedrivePolicy": policy, "VisibilityTimeout": "30"})["QueueUrl"]
+
+
+def send(queue: str, *events: dict | str) -> None:
+    """Put notifications (or any raw message body) on the queue."""
+    sqs = boto3.client("sqs")
+    for event in events:
+        sqs.send_message(QueueUrl=queue, MessageBody=event if isinstance(event, str) else json.dumps(event))
+
+
+def remaining(queue: str) -> int:
+    """Messages still on the queue, visible or not."""
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(v) for v in attrs["Attributes"].values())
+
+
+def wait_for(what: str, check: object, timeout: float = 30.0) -> None:
+    """Poll `check()` until it is true; fail the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def partitioned_moto(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server of this test's own where a request signed for the wrong region cannot see a bucket.
+
+    The shared server lets any request reach any bucket. With cross-account access off, moto keeps
+    buckets per AWS partition (aws, aws-cn, aws-us-gov), so reading a bucket with a client of the
+    wrong region fails, as it does on AWS: the test observes which region each request was signed for.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def up() -> bool:
+        try:
+            urllib3.request("GET", url + "/moto-api/", timeout=2, retries=False)
+        except urllib3.exceptions.HTTPError:
+            assert proc.poll() is None, "moto server exited"
+            return False
+        return True
+
+    try:
+        wait_for("the moto server", up)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

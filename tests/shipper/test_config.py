@@ -58,3 +58,21 @@ def test_credentials_are_only_names(tmp_path: Path) -> None:
     """Secrets are referenced by environment variable name; a value that is not a name is refused."""
     with pytest.raises(ConfigError, match=r"elasticsearch.password_env: must name an environment variable"):
         load(None, {"sources": [str(tmp_path)], "elasticsearch.password_env": "hunter2!"})
+
+
+def test_listings_of_one_bucket_must_not_overlap() -> None:
+    """Sources listing one bucket must cover disjoint prefixes; other buckets and siblings are fine."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": ["s3://logs/AWSLogs/", "s3://logs/AWSLogs/111111111111/", "s3://logs/Other/",
+                                "s3://more-logs/AWSLogs/"]})
+    assert err.value.problems == ["sources[1].url: overlaps sources[0].url (split a bucket into disjoint prefixes)"]
+
+
+def test_bucket_regions_are_checked() -> None:
+    """Each `buckets:` entry needs a name, once, and a well-formed region."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": ["s3://logs"], "buckets": [{"name": "logs", "region": "eu-west-1"},
+                                                          {"name": "logs", "region": "eu-west-1"},
+                                                          {"region": "eu-west-1"}, {"name": "x", "region": "moon"}]})
+    assert err.value.problems == ["buckets[1].name: 'logs' is already configured", "buckets[2].name: required",
+                                  "buckets[3].region: not an AWS region name: 'moon'"]

@@ -114,3 +114,28 @@ def test_missing_bucket_is_a_clear_failure(es: Elasticsearch, es_env, ns: str, m
     """A bucket that does not exist ends the run with exit 3 and the S3 error in the summary."""
     status, summary = ship(ns, "--from", f"s3://{ns}-missing", "--once", capsys=capsys)
     assert status == 3 and summary["fatal"] == 1 and "NoSuchBucket" in summary["errors"][0]
+
+
+def test_processes_on_disjoint_prefixes_split_a_bucket(es: Elasticsearch, es_settings, ns: str, bucket: str) -> None:
+    """Two processes on two prefixes of one bucket ship everything once, each with its own checkpoint."""
+    prefixes = {"111111111111": "AWSLogs/111111111111/", "222222222222": "AWSLogs/222222222222/"}
+    put(bucket, {flow_key(i, account=acct): flow_object(10, seed=10 * n + i)
+                 for n, acct in enumerate(prefixes) for i in range(3)})
+
+    def run_both() -> list[dict]:
+        procs = [ship_process(es_settings, ns, "--from", f"s3://{bucket}/{p}", "--once") for p in prefixes.values()]
+        summaries = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            summaries.append(json.loads(out.splitlines()[-1]))
+        return summaries
+
+    first = run_both()
+    assert [s["objects"] for s in first] == [3, 3] and sum(s["duplicates"] for s in first) == 0
+    assert flows(es, ns) == 60
+    for acct, prefix in prefixes.items():
+        state = es.get(index=f"{ns}-state", id=hashed_id("checkpoint", f"s3://{bucket}/{prefix}#0/1"))["_source"]
+        assert [s["after"] for s in state["streams"]] == [flow_key(2, account=acct)]
+    put(bucket, {flow_key(7, account="111111111111"): flow_object(10, seed=99)})
+    assert [s["objects"] for s in run_both()] == [1, 0] and flows(es, ns) == 70

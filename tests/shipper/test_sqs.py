@@ -9,57 +9,34 @@ import boto3
 import pytest
 from elasticsearch import Elasticsearch
 
+from shipper.s3clients import S3Clients
 from shipper.sqssource import SqsSource, parse_event
 
-from .conftest import flow_key, flow_object, flows, put, ship, ship_process
+from .conftest import flow_key, flow_object, flows, put, remaining, s3_event, send, ship, ship_process
 
 
-def s3_event(bucket: str, key: str) -> dict:
-    """A direct S3 → SQS notification (keys URL-encoded, as S3 sends them)."""
-    return {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                         "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace(" ", "+"), "size": 1}}}]}
-
-
-def sns_event(bucket: str, key: str) -> dict:
+def sns_event(bucket: str, key: str, region: str | None = None) -> dict:
     """The same notification wrapped by SNS (raw message delivery off)."""
     return {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:logs",
-            "Message": json.dumps(s3_event(bucket, key))}
+            "Message": json.dumps(s3_event(bucket, key, region))}
 
 
-def eventbridge_event(bucket: str, key: str) -> dict:
+def eventbridge_event(bucket: str, key: str, region: str | None = None) -> dict:
     """An EventBridge `Object Created` event delivered to SQS."""
-    return {"version": "0", "detail-type": "Object Created", "source": "aws.s3",
-            "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}}
-
-
-@pytest.fixture
-def queue(moto_endpoint: str, ns: str) -> str:
-    """A queue with a dead-letter queue (maxReceiveCount 2)."""
-    sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName=f"{ns}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
-    return sqs.create_queue(QueueName=ns, Attributes={"RedrivePolicy": policy, "VisibilityTimeout": "30"})["QueueUrl"]
-
-
-def send(queue: str, *events: dict) -> None:
-    """Put notifications on the queue."""
-    sqs = boto3.client("sqs")
-    for event in events:
-        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(event))
-
-
-def remaining(queue: str) -> int:
-    """Messages still on the queue, visible or not."""
-    attrs = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
-    return sum(int(v) for v in attrs["Attributes"].values())
+    event = {"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+             "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}}
+    return {**event, "region": region} if region else event
 
 
 @pytest.mark.parametrize("shape", [s3_event, sns_event, eventbridge_event])
 def test_every_notification_shape_is_parsed(shape) -> None:  # type: ignore[no-untyped-def]
-    """Direct, SNS-wrapped and EventBridge notifications name the same object."""
-    assert parse_event(json.dumps(shape("logs", "a b/key.gz"))) == [("logs", "a b/key.gz", 1)]
+    """Direct, SNS-wrapped and EventBridge notifications name the same object and its bucket's region."""
+    assert parse_event(json.dumps(shape("logs", "a b/key.gz", "eu-west-1"))) == [("logs", "a b/key.gz", 1, "eu-west-1")]
+
+
+def test_malformed_region_in_a_notification_is_ignored() -> None:
+    """A region that is not an AWS region name (hostile input) is dropped, not used to build an endpoint."""
+    assert parse_event(json.dumps(s3_event("logs", "k", "evil.example/x"))) == [("logs", "k", 1, None)]
 
 
 def test_test_event_and_foreign_messages() -> None:
@@ -108,7 +85,7 @@ def test_heartbeat_keeps_a_slow_message_invisible(queue: str) -> None:
     """While an object is in flight past the visibility timeout, no other consumer receives its message."""
     sqs = boto3.client("sqs")
     send(queue, s3_event("bucket", flow_key(1)))
-    source = SqsSource(sqs, boto3.client("s3"), queue, wait_seconds=1, visibility_timeout=2)
+    source = SqsSource(sqs, S3Clients(boto3.Session(), {}), queue, wait_seconds=1, visibility_timeout=2)
     stop = threading.Event()
     ref = next(source.objects(stop))
     time.sleep(3.5)  # longer than the 2 s timeout: only the heartbeat keeps it hidden
@@ -116,3 +93,22 @@ def test_heartbeat_keeps_a_slow_message_invisible(queue: str) -> None:
     source.commit(ref)
     source.close()
     assert other.get("Messages", []) == [] and remaining(queue) == 0
+
+
+def test_failing_messages_reach_the_dlq_through_redrive(es: Elasticsearch, es_env, ns: str, bucket: str,
+                                                        queue: str, capsys: pytest.CaptureFixture) -> None:
+    """A missing object and a non-notification are received maxReceiveCount times, then moved to the DLQ."""
+    put(bucket, {flow_key(i): flow_object(10, seed=i) for i in range(2)})
+    send(queue, s3_event(bucket, flow_key(0)), s3_event(bucket, flow_key(9)), s3_event(bucket, flow_key(1)),
+         "not a notification")
+    dlq = boto3.client("sqs").get_queue_url(QueueName=f"{ns}-dlq")["QueueUrl"]
+    # A 1 s visibility timeout lets a failed message come back within a run's 2 s drain polls; a run may
+    # still end while one is invisible, so drain again (as a scheduled `--once` job would) until it is gone.
+    runs = []
+    while remaining(queue) and len(runs) < 5:
+        runs.append(ship(ns, "--from", f"sqs://{queue}", "--once", "--visibility-timeout", "1", capsys=capsys))
+    assert runs[0][0] == 3 and remaining(queue) == 0 and remaining(dlq) == 2
+    assert sum(s["objects"] for _, s in runs) == 2 and sum(s["failed_objects"] for _, s in runs) == 2
+    assert flows(es, ns) == 20
+    moved = boto3.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in moved) == sorted([json.dumps(s3_event(bucket, flow_key(9))), "not a notification"])
