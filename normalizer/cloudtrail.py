@@ -1,6 +1,6 @@
 """AWS CloudTrail → ECS, matching Elastic's AWS integration (see docs/fields/cloudtrail.md).
 
-Plain copies run the field map (cloudtrail_fields.COPIED, compiled once by cloudtrail_copier);
+Plain copies run the field map (cloudtrail_fields.COPIED, compiled once by copier);
 what combines or converts values is below. Values are hostile input: anything Elasticsearch
 would refuse raises a NormalizationError naming the native field.
 """
@@ -9,27 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import orjson
-
 from normalizer import cloudtrail_fields as table
-from normalizer.cloudtrail_copier import compile_copier, convert, section
 from normalizer.cloudtrail_entities import HOSTS, add_entities, gather
 from normalizer.cloudtrail_objects import prune, prune_render
 from normalizer.cloudtrail_reader import read_records
 from normalizer.cloudtrail_useragent import parse as parse_user_agent
-from normalizer.copying import is_ip
+from normalizer.converters import FLATTENED_MAX_DEPTH, Conventions, converters, is_ip
+from normalizer.copier import compile_copier
+from normalizer.document import section
 from normalizer.errors import NormalizationError
 from normalizer.ids import hashed_id
+from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord, Skipped
 from normalizer.timestamps import from_iso
 
 DATASETS: tuple[str, ...] = ("aws.cloudtrail",)
 FIELDS = table.FIELDS
 
-# Elastic keeps the flattened copy only below Lucene's term limit; Elasticsearch's flattened
-# type refuses objects nested deeper than 20 levels.
+# Elastic keeps the flattened copy only below Lucene's term limit, and within the flattened
+# type's nesting limit (converters.FLATTENED_MAX_DEPTH).
 _MAX_OBJECT_CHARS = 32766
-_MAX_FLATTENED_DEPTH = 20
 _MAX_EVENT_ID = 128
 _ROLE_TYPES = ("AssumedRole", "FederatedUser")
 _SIGNIN_RESULTS = {"success": "success", "failure": "failure"}
@@ -38,7 +37,10 @@ _OTHER_OBJECTS = (("insightDetails", "insight_details"), ("edgeDeviceDetails", "
 _MAX_CACHED_TIMES = 100_000
 _TIMES: dict[str, str] = {}
 
-_copy, COPY_SOURCE = compile_copier(table.COPIED)
+# In CloudTrail "-" is a value like any other; only null and "" are absent.
+CONVENTIONS = Conventions(dash_is_absent=False)
+_keyword = converters(CONVENTIONS)["keyword"]
+_copy = compile_copier(table.COPIED, CONVENTIONS, name="cloudtrail")
 # Every top-level native key the normalizer reads; any other is kept in flattened.unmapped.
 _KNOWN = frozenset({f.native.split(".")[0] for f in FIELDS if f.native})
 
@@ -90,7 +92,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
         _console_login(event, ct)
     management = event.get("managementEvent")
     if management is not None:
-        value = convert(management, "keyword", "managementEvent")
+        value = _keyword(management, "managementEvent")
         if value is not None:
             ct["management_event"] = value
     add_entities(event, identity, doc, provider, name)
@@ -104,14 +106,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
 
 
 def _event(record: RawRecord) -> dict:
-    data = record.data
-    if data is None:
-        try:
-            data = orjson.loads(record.text)
-        except orjson.JSONDecodeError as exc:
-            raise NormalizationError(f"invalid JSON: {exc}") from None
-    if type(data) is not dict:
-        raise NormalizationError(f"expected a JSON object, got {type(data).__name__}")
+    data: Any = parse_object(record)
     if "detail-type" in data and "detail" in data:  # EventBridge delivers the event in `detail`
         data = data["detail"]
         if type(data) is not dict:
@@ -161,9 +156,9 @@ def _objects(event: dict, ct: dict) -> None:
 
 def _shallow(value: Any, text: str | None) -> bool:
     """True when `value` nests no deeper than a flattened field accepts."""
-    if text is not None and text.count("{") + text.count("[") <= _MAX_FLATTENED_DEPTH:
+    if text is not None and text.count("{") + text.count("[") <= FLATTENED_MAX_DEPTH:
         return True  # cheap bound: it cannot be deeper than its number of openings
-    return _depth(value) <= _MAX_FLATTENED_DEPTH
+    return _depth(value) <= FLATTENED_MAX_DEPTH
 
 
 def _depth(value: Any) -> int:
@@ -247,7 +242,7 @@ def _resources(event: dict, ct: dict) -> None:
             continue
         out = {}
         for key, value in resource.items():
-            value = convert(value, "keyword", f"resources.{key}")
+            value = _keyword(value, f"resources.{key}")
             if value is not None:
                 out[_RESOURCE_KEYS.get(key, key)] = value
         if out:

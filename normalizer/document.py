@@ -25,12 +25,23 @@ def get_path(obj: Any, path: tuple[str, ...], default: Any = None) -> Any:
 def put_path(doc: dict, path: tuple[str, ...], value: Any) -> None:
     """Set `value` at `path`, creating intermediate objects."""
     node = doc
-    for key in path[:-1]:
+    for key in path[:-1]:  # section()'s walk, inline: this runs for every copied value
         child = node.get(key)
-        if not isinstance(child, dict):
+        if child.__class__ is not dict:
             child = node[key] = {}
         node = child
     node[path[-1]] = value
+
+
+def section(doc: dict, path: tuple[str, ...]) -> dict:
+    """The object at `path` in `doc`, created (with its parents) where missing or not an object."""
+    node = doc
+    for key in path:
+        child = node.get(key)
+        if child.__class__ is not dict:
+            child = node[key] = {}
+        node = child
+    return node
 
 
 def add_related(doc: dict, kind: str, *values: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from normalizer.converters import Conventions
 from normalizer.document import get_path, put_path, split_path
 from normalizer.errors import NormalizationError
 from normalizer.guardduty_ecs import DERIVED, ECS_COPIES, TACTIC_OVERRIDES, TACTICS
@@ -28,7 +29,10 @@ DATASETS = ("aws.guardduty",)
 # Exact counterparts come last: fieldmap.native_to_ecs keeps a native name's last row, and a Sigma rule
 # naming a native field should query the value as AWS wrote it (severity 8.9, protocol "TCP").
 FIELDS = ECS_COPIES + EXACT + DERIVED
-TREE = compile_tree(FIELDS, LISTS, LIST_VALUED, GD)
+# Findings keep "-" as a value, put fractions in longs (severity 8.9 → event.severity 8, as Elastic
+# does), keep free-form objects as written, and may carry zoned IPv6 addresses.
+CONVENTIONS = Conventions(dash_is_absent=False, truncate_fractions=True, flattened_as_is=True, scoped_ips=True)
+TREE = compile_tree(FIELDS, LISTS, LIST_VALUED, GD, CONVENTIONS)
 UNMAPPED = split_path(f"{GD}.unmapped")
 EVENTBRIDGE_DETAIL_TYPE = "GuardDuty Finding"
 REQUIRED = ("id", "type", "updatedAt")  # doc id, rule and @timestamp cannot be made up

@@ -2,27 +2,19 @@
 
 Walking the record (not the table) means only the fields present cost anything, and a key the
 table does not know is noticed and kept rather than silently lost. Nothing here is specific to
-GuardDuty except that its table is the one compiled; the conversions follow each row's ES type.
+GuardDuty except that its table is the one compiled; the conversions follow each row's ES type
+(converters.py, under the conventions the caller names).
 """
 from __future__ import annotations
 
-import ipaddress
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from normalizer.document import put_path, split_path
+from normalizer.converters import Conventions, Converter, converters, describe
+from normalizer.document import put_path, section, split_path
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import Field
-from normalizer.timestamps import from_epoch, from_iso
 
-Converter = Callable[[Any, str], Any]
-
-# Epoch values above this are milliseconds (1e11 seconds is the year 5138).
-EPOCH_MILLIS_ABOVE = 1e11
-LONG_MAX = 2**63 - 1
 # ECS fields that hold several values by definition stay lists even with one value.
 ALWAYS_LISTS = frozenset(split_path(name) for name in ("related.ip", "related.user", "related.hosts",
                                                         "related.hash", "user.roles"))
@@ -42,108 +34,12 @@ class Node:
 Tree = dict[str, Node]
 
 
-# ---------------------------------------------------------------- conversions by ES type
-
-
-def _kind(value: Any) -> str:
-    return "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
-
-
-def _to_keyword(value: Any, native: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    raise NormalizationError(f"expected a string, got {_kind(value)}", field=native)
-
-
-def _to_long(value: Any, native: str) -> int:
-    # AWS writes whole numbers; a fraction (severity 8.9 → event.severity) is truncated, as Elastic does.
-    try:
-        number = int(float(value)) if isinstance(value, (float, str)) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        number = None
-    if number is None or isinstance(value, bool):
-        raise NormalizationError(f"expected an integer, got {str(value)[:40]!r}", field=native)
-    if not -LONG_MAX - 1 <= number <= LONG_MAX:
-        raise NormalizationError(f"integer out of range: {str(value)[:40]}", field=native)
-    return number
-
-
-def _to_double(value: Any, native: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number):
-        raise NormalizationError(f"expected a finite number, got {str(value)[:40]!r}", field=native)
-    return number
-
-
-def _to_boolean(value: Any, native: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise NormalizationError(f"expected true or false, got {str(value)[:40]!r}", field=native)
-
-
-def _to_date(value: Any, native: str) -> str:
-    if isinstance(value, str):
-        return _iso(value) or from_iso(value, native)  # the second call only to raise, naming the field
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return from_epoch(value, native, millis=value > EPOCH_MILLIS_ABOVE)
-    raise NormalizationError(f"expected a timestamp, got {_kind(value)}", field=native)
-
-
-# Findings repeat the same timestamps and addresses (first/last seen, an instance's IPs): parse each once.
-@lru_cache(maxsize=4096)
-def _iso(value: str) -> str | None:
-    try:
-        return from_iso(value, "")
-    except NormalizationError:
-        return None
-
-
-def _to_ip(value: Any, native: str) -> str:
-    if isinstance(value, str) and _is_ip(value):
-        return value
-    raise NormalizationError(f"not an IP address: {str(value)[:60]!r}", field=native)
-
-
-@lru_cache(maxsize=4096)
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _as_is(value: Any, native: str) -> Any:
-    return value
-
-
-CONVERTERS: dict[str, Converter] = {
-    "keyword": _to_keyword,
-    "text": _to_keyword,
-    "long": _to_long,
-    "double": _to_double,
-    "boolean": _to_boolean,
-    "date": _to_date,
-    "ip": _to_ip,
-    "flattened": _as_is,
-}
-
-
 def _each(convert: Converter) -> Converter:
     """The converter for a list-valued native: element by element, null and "" dropped."""
 
     def each(value: Any, native: str) -> Any:
         if not isinstance(value, list):
-            raise NormalizationError(f"expected a list, got {_kind(value)}", field=native)
+            raise NormalizationError(f"expected a list, got {describe(value)}", field=native)
         return [convert(v, native) for v in value if v is not None and v != ""]
 
     return each
@@ -153,7 +49,7 @@ def _each(convert: Converter) -> Converter:
 
 
 def compile_tree(fields: tuple[Field, ...], lists: dict[str, str], list_valued: frozenset[str],
-                 exact_prefix: str) -> Tree:
+                 exact_prefix: str, conventions: Conventions) -> Tree:
     """The table as a tree keyed by native path segments (done once, at import).
 
     `lists` names the lists of objects (native → ECS). Rows under `exact_prefix` are the native
@@ -161,6 +57,7 @@ def compile_tree(fields: tuple[Field, ...], lists: dict[str, str], list_valued: 
     list); every other row is an ECS copy, collected at the document level. Only natives in
     `list_valued` accept a list of scalars.
     """
+    convert_as = converters(conventions)
     root: Tree = {}
     for native, ecs in lists.items():
         node = _node(root, native)
@@ -175,7 +72,7 @@ def compile_tree(fields: tuple[Field, ...], lists: dict[str, str], list_valued: 
         outer = lists[enclosing] if enclosing else None
         if node.children is not None:
             raise ValueError(f"field map: {f.native!r} is both a value and an object")
-        convert = _each(CONVERTERS[f.type]) if f.native in list_valued else CONVERTERS[f.type]
+        convert = _each(convert_as[f.type]) if f.native in list_valued else convert_as[f.type]
         if f.ecs.startswith(exact_prefix + "."):
             path = _relative(f.ecs, outer)
             node.puts.append((path[:-1], path[-1], convert))
@@ -253,7 +150,7 @@ def _walk(obj: dict, children: Tree, prefix: str, out: dict, parents: dict, acc:
             _walk_list(node, value, out, acc)
         elif node.children is not None:
             if not isinstance(value, dict):
-                raise NormalizationError(f"expected an object, got {_kind(value)}", field=node.native)
+                raise NormalizationError(f"expected an object, got {describe(value)}", field=node.native)
             _walk(value, node.children, f"{node.native}.", out, parents, acc)
         else:
             converted: tuple[Converter, Any] | None = None  # the exact value, reused by copies of one type
@@ -261,7 +158,7 @@ def _walk(obj: dict, children: Tree, prefix: str, out: dict, parents: dict, acc:
                 converted = (convert, convert(value, node.native))
                 parent = parents.get(parent_path)
                 if parent is None:
-                    parent = parents[parent_path] = _inner(out, parent_path)
+                    parent = parents[parent_path] = section(out, parent_path)
                 parent[name] = converted[1]
             for path, convert in node.copies:
                 if converted is not None and converted[0] is convert:
@@ -277,23 +174,13 @@ def _walk_list(node: Node, value: Any, out: dict, acc: _Acc) -> None:
         if item is None:
             continue
         if not isinstance(item, dict):
-            raise NormalizationError(f"expected a list of objects, got {_kind(item)} in it", field=node.native)
+            raise NormalizationError(f"expected a list of objects, got {describe(item)} in it", field=node.native)
         element: dict = {}
         _walk(item, node.children, f"{node.native}.", element, {}, acc)
         if element:
             elements.append(element)
     if elements:
         put_path(out, node.container, elements if isinstance(value, list) else elements[0])
-
-
-def _inner(out: dict, path: tuple[str, ...]) -> dict:
-    """The object at `path` in `out`, created as needed."""
-    for key in path:
-        child = out.get(key)
-        if not isinstance(child, dict):
-            child = out[key] = {}
-        out = child
-    return out
 
 
 def _keep_unmapped(unmapped: dict[str, Any], name: str, value: Any) -> None:

@@ -1,4 +1,4 @@
-"""Line-oriented sources (Route 53, WAF): split an object into line records, parse a line's JSON."""
+"""JSON records: split a line-oriented object (Route 53, WAF) into records, parse a record's JSON object."""
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, BinaryIO
 
-from normalizer.copying import Copier, compile_copies, is_ip, keyword
+from normalizer.converters import Conventions, converters, is_ip
+from normalizer.copier import Copier, compile_copier
 from normalizer.document import add_related
 from normalizer.domains import split_domain
 from normalizer.errors import NormalizationError
@@ -25,8 +26,11 @@ DATASETS: tuple[str, ...] = ("aws.route53_resolver_logs", "aws.route53_public_lo
 
 # Native fields the code below handles itself (trailing dots, splitting, answers, case).
 _BY_CODE = frozenset({"query_timestamp", "query_name", "transport", "answers.Rdata", "answers.Type", "answers.Class"})
-_RESOLVER_COPIES = compile_copies(RESOLVER_FIELDS, by_code=_BY_CODE, name="route53 resolver")
-_PUBLIC_COPIES = compile_copies(PUBLIC_FIELDS, by_code=_BY_CODE, name="route53 public")
+# Query logs write "-" for "no value" (a public log's empty EDNS client subnet).
+CONVENTIONS = Conventions(dash_is_absent=True)
+keyword = converters(CONVENTIONS)["keyword"]
+_RESOLVER_COPIES = compile_copier(RESOLVER_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 resolver")
+_PUBLIC_COPIES = compile_copier(PUBLIC_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 public")
 _IANA_NUMBERS = {"udp": "17", "tcp": "6"}
 _ANSWER_IP_TYPES = frozenset({"A", "AAAA"})
 _ANSWER_HOST_TYPES = frozenset({"CNAME", "PTR"})

@@ -24,12 +24,12 @@ RESOLVER_FIELDS: tuple[Field, ...] = (
     Field("srcaddr", "source.ip", "ip"),
     Field("srcport", "source.port", "long"),
     Field("transport", "network.transport"),
-    Field("srcids.instance", "cloud.instance.id"),
-    Field("srcids.resolver_endpoint", "aws.route53.srcids.resolver_endpoint"),
-    Field("srcids.resolver_network_interface", "aws.route53.srcids.resolver_network_interface"),
     Field("firewall_rule_action", "aws.route53.firewall.action"),
     Field("firewall_rule_group_id", "aws.route53.firewall.rule_group.id"),
     Field("firewall_domain_list_id", "aws.route53.firewall.domain_list.id"),
+    Field("srcids.instance", "cloud.instance.id"),
+    Field("srcids.resolver_endpoint", "aws.route53.srcids.resolver_endpoint"),
+    Field("srcids.resolver_network_interface", "aws.route53.srcids.resolver_network_interface"),
 )
 
 # Column order of the public hosted-zone query log, as AWS documents it.

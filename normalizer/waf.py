@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from normalizer.copying import compile_copies, keyword
+from normalizer.converters import Conventions, converters
+from normalizer.copier import compile_copier
 from normalizer.document import add_related
 from normalizer.errors import NormalizationError
 from normalizer.ids import hashed_id
@@ -23,7 +24,10 @@ _BY_CODE = frozenset({
     "captchaResponse.solveTimestamp", "challengeResponse.solveTimestamp", "oversizeFields",
     "requestHeadersInserted", "httpRequest.host",
 })
-_COPIES = compile_copies(NATIVE_FIELDS, by_code=_BY_CODE, name="waf")
+# WAF writes "-" for "no value" (httpSourceName, a request's country).
+CONVENTIONS = Conventions(dash_is_absent=True)
+keyword = converters(CONVENTIONS)["keyword"]
+_COPIES = compile_copier(NATIVE_FIELDS, CONVENTIONS, skip=_BY_CODE, name="waf")
 
 # Terminating action → (event.type, event.outcome). CAPTCHA and CHALLENGE terminate only when
 # the request lacks a valid token: the client got a puzzle instead of the resource.
