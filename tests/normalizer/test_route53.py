@@ -4,7 +4,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 from pathlib import Path
 
 import orjson
@@ -19,7 +18,6 @@ from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
 
-GOLDEN = Path(__file__).parent / "golden" / "route53"
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs"
 
 RESOLVER = {
@@ -68,32 +66,6 @@ def leaves(doc: dict, prefix: str = "") -> set[str]:
         else:
             out.add(path)
     return out
-
-
-# --- golden files ------------------------------------------------------------------------------
-
-def golden_results(path: Path) -> list[dict]:
-    """A golden input's results as plain JSON: documents with their ids, errors as text."""
-    out = []
-    with path.open("rb") as fh:
-        for result in normalize_stream(fh, "route53", f"golden/route53/{path.name}"):
-            if isinstance(result, Normalized):
-                out.append({"id": result.doc_id, "doc": result.doc})
-            elif isinstance(result, NormalizationError):
-                out.append({"error": str(result)})
-            else:
-                out.append({"skipped": result.reason, "count": result.count})
-    return json.loads(orjson.dumps(out))
-
-
-@pytest.mark.parametrize("case", sorted(GOLDEN.glob("*.log")), ids=lambda p: p.stem)
-def test_golden(case: Path) -> None:
-    """Each golden input normalizes to exactly its expected documents and errors."""
-    expected = case.with_suffix(".expected.json")
-    got = golden_results(case)
-    if os.environ.get("CLOUDSIFT_UPDATE_GOLDEN"):
-        expected.write_text(json.dumps(got, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    assert got == json.loads(expected.read_text())
 
 
 # --- Resolver query logs -------------------------------------------------------------------------
