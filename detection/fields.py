@@ -32,7 +32,7 @@ class UnknownField(LookupError):
 def _table(service: str) -> dict[str, Target]:
     rows: dict[str, Target] = {}
     for f in LOG_TYPES[SERVICES[service]].fields:
-        # A native name may feed several fields; the first row is the one holding its value verbatim.
+        # A native name may feed several fields; its first row is the one rules query (fieldmap.native_to_ecs).
         if f.native is not None and f.type != "object":
             rows.setdefault(f.native, Target(f.ecs, f.type))
     return rows

@@ -31,8 +31,17 @@ class Field:
 
 
 def native_to_ecs(fields: tuple[Field, ...]) -> dict[str, str]:
-    """The native-name → ECS-name part of a source's map (what the Sigma pipeline needs)."""
-    return {f.native: f.ecs for f in fields if f.native is not None}
+    """The native-name → ECS-name part of a source's map (what the Sigma pipeline needs).
+
+    A native value may land in several fields (GuardDuty's `severity` in `event.severity` as a
+    long and in `aws.guardduty.severity.code` as written): its FIRST row is the one rules query,
+    so tables list the field holding the value verbatim first.
+    """
+    out: dict[str, str] = {}
+    for f in fields:
+        if f.native is not None:
+            out.setdefault(f.native, f.ecs)
+    return out
 
 
 def ecs_types(fields: tuple[Field, ...]) -> dict[str, str]:

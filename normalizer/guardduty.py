@@ -26,9 +26,9 @@ from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
 __all__ = ["DATASETS", "FIELDS", "doc_id", "normalize", "read"]
 
 DATASETS = ("aws.guardduty",)
-# Exact counterparts come last: fieldmap.native_to_ecs keeps a native name's last row, and a Sigma rule
-# naming a native field should query the value as AWS wrote it (severity 8.9, protocol "TCP").
-FIELDS = ECS_COPIES + EXACT + DERIVED
+# Exact counterparts come first: a native name's first row is the one Sigma rules query (fieldmap), and
+# a rule naming a native field should match the value as AWS wrote it (severity 8.9, protocol "TCP").
+FIELDS = EXACT + ECS_COPIES + DERIVED
 # Findings keep "-" as a value, put fractions in longs (severity 8.9 → event.severity 8, as Elastic
 # does), keep free-form objects as written, and may carry zoned IPv6 addresses.
 CONVENTIONS = Conventions(dash_is_absent=False, truncate_fractions=True, flattened_as_is=True, scoped_ips=True)
