@@ -10,6 +10,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from results import leaves
 
 from normalizer import cloudtrail
 from normalizer.cloudtrail_objects import java_double, java_hash_order, prune_render
@@ -588,21 +589,6 @@ def test_aws_documentation_examples_normalize() -> None:
     with AWSDOCS.open("rb") as fh:
         results = list(normalize_stream(fh, "cloudtrail", AWSDOCS.name))
     assert len(results) == 19 and all(isinstance(r, Normalized) for r in results)
-
-
-def leaves(doc: dict, prefix: str = "") -> set[str]:
-    """Dotted paths of every value in a document (lists of objects are walked into)."""
-    out: set[str] = set()
-    for key, value in doc.items():
-        path = f"{prefix}{key}"
-        items = value if isinstance(value, list) else [value]
-        objects = [i for i in items if isinstance(i, dict)]
-        if objects:
-            for item in objects:
-                out |= leaves(item, path + ".")
-        else:
-            out.add(path)
-    return out
 
 
 def test_every_written_field_is_in_the_field_map() -> None:

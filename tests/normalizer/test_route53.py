@@ -10,6 +10,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from results import errors_and_docs, leaves
 
 from normalizer import route53
 from normalizer.domains import split_domain
@@ -51,21 +52,6 @@ def public(line: str = PUBLIC) -> dict:
 def run(data: bytes, source: str = "test.log") -> list:
     """Everything normalize_stream yields for an object's bytes."""
     return list(normalize_stream(io.BytesIO(data), "route53", source))
-
-
-def leaves(doc: dict, prefix: str = "") -> set[str]:
-    """Dotted paths of every value in a document (lists of objects are walked into)."""
-    out: set[str] = set()
-    for key, value in doc.items():
-        path = f"{prefix}{key}"
-        items = value if isinstance(value, list) else [value]
-        objects = [i for i in items if isinstance(i, dict)]
-        if objects:
-            for item in objects:
-                out |= leaves(item, path + ".")
-        else:
-            out.add(path)
-    return out
 
 
 # --- Resolver query logs -------------------------------------------------------------------------
@@ -284,12 +270,6 @@ def test_sample_objects_normalize_cleanly() -> None:
 
 
 # --- bad input ----------------------------------------------------------------------------------
-
-def errors_and_docs(results: list) -> tuple[list[NormalizationError], list[dict]]:
-    """Split stream results into errors and documents."""
-    return ([r for r in results if isinstance(r, NormalizationError)],
-            [r.doc for r in results if isinstance(r, Normalized)])
-
 
 def test_invalid_json_is_located_and_rest_goes_on() -> None:
     """Invalid JSON is an error naming the object and line; the following line is still normalized."""

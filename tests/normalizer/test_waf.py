@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from results import errors_and_docs, leaves
 
 from normalizer import waf
 from normalizer.errors import NormalizationError
@@ -51,21 +52,6 @@ def with_request(**changes: object) -> dict:
 def run(data: bytes, source: str = "test.log") -> list:
     """Everything normalize_stream yields for an object's bytes."""
     return list(normalize_stream(io.BytesIO(data), "waf", source))
-
-
-def leaves(doc: dict, prefix: str = "", opaque: frozenset[str] = frozenset()) -> set[str]:
-    """Dotted paths of every value in a document; `opaque` paths (flattened fields) are not entered."""
-    out: set[str] = set()
-    for key, value in doc.items():
-        path = f"{prefix}{key}"
-        items = value if isinstance(value, list) else [value]
-        objects = [i for i in items if isinstance(i, dict)]
-        if objects and path not in opaque:
-            for item in objects:
-                out |= leaves(item, path + ".", opaque)
-        else:
-            out.add(path)
-    return out
 
 
 def test_aws_documentation_examples_normalize() -> None:
@@ -339,12 +325,6 @@ def test_sample_objects_normalize_cleanly() -> None:
 
 
 # --- bad input ----------------------------------------------------------------------------------
-
-def errors_and_docs(results: list) -> tuple[list[NormalizationError], list[dict]]:
-    """Split stream results into errors and documents."""
-    return ([r for r in results if isinstance(r, NormalizationError)],
-            [r.doc for r in results if isinstance(r, Normalized)])
-
 
 GOOD = json.dumps(RECORD).encode()
 
