@@ -25,7 +25,6 @@ import uuid
 from pathlib import Path
 
 import boto3
-import orjson
 import urllib3
 from elasticsearch import helpers
 
@@ -112,7 +111,7 @@ def main() -> None:
         for i, body in enumerate(bodies):
             for result in normalize_stream(io.BytesIO(body), "vpcflow", key(i)):
                 if isinstance(result, Normalized):
-                    docs.append((result.doc_id, orjson.dumps(result.doc).decode()))
+                    docs.append((result.doc_id, result.body.decode()))
 
         def actions(namespace: str) -> list[dict]:
             install(client, namespace)

@@ -5,8 +5,6 @@ import argparse
 import sys
 from typing import BinaryIO
 
-import orjson
-
 from cloudsift.errors import CloudsiftError
 from normalizer.errors import NormalizationError
 from normalizer.records import Normalized, Skipped
@@ -44,7 +42,8 @@ def _normalize(stream: BinaryIO, source: str, args: argparse.Namespace) -> int:
     rejected = skipped = 0
     for result in normalize_stream(stream, args.log_type, source, original=args.original):
         if isinstance(result, Normalized):
-            out.write(orjson.dumps(result.doc, option=orjson.OPT_APPEND_NEWLINE))
+            out.write(result.body)
+            out.write(b"\n")
         elif isinstance(result, NormalizationError):
             rejected += 1
             print(str(result), file=sys.stderr)

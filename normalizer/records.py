@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 # Raw text kept for a dead-letter entry is capped: a hostile object may hold megabyte lines.
 MAX_RAW_CHARS = 64 * 1024
 
@@ -40,8 +42,19 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
-    """An ECS document with its deterministic Elasticsearch `_id` and the record it came from."""
+    """An ECS document as JSON bytes, with its deterministic Elasticsearch `_id`, its
+    `event.dataset` (which data stream it belongs to) and the record it came from.
+
+    The document travels as bytes because bytes are what the sinks write: the high-volume
+    sources build them natively without ever making Python objects (normalizer/native).
+    """
 
     doc_id: str
-    doc: dict
+    body: bytes
+    dataset: str
     record: RawRecord
+
+    @property
+    def doc(self) -> dict:
+        """The document as a dict, parsed on demand (for callers that inspect it)."""
+        return orjson.loads(self.body)

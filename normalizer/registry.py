@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import BinaryIO
 
+import orjson
+
 from normalizer import cloudtrail, guardduty, route53, vpcflow, waf
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import Field
@@ -22,6 +24,25 @@ class LogType:
     normalize: Callable[[RawRecord, bool], dict]
     doc_id: Callable[[dict, RawRecord], str]
     fields: tuple[Field, ...]
+    # One record → (doc_id, document as JSON bytes, event.dataset): what the sinks consume.
+    document: Callable[[RawRecord, bool], Document]
+
+
+Document = tuple[str, bytes, str]
+
+
+def _document_of(module: ModuleType) -> Callable[[RawRecord, bool], Document]:
+    """A source's own `document` (native sources build the bytes directly), else one made from
+    its `normalize` and `doc_id`."""
+    if hasattr(module, "document"):
+        return module.document
+    normalize, doc_id = module.normalize, module.doc_id
+
+    def document(record: RawRecord, original: bool) -> Document:
+        doc = normalize(record, original)
+        return doc_id(doc, record), orjson.dumps(doc), doc["event"]["dataset"]
+
+    return document
 
 
 def _from_module(name: str, module: ModuleType) -> LogType:
@@ -32,6 +53,7 @@ def _from_module(name: str, module: ModuleType) -> LogType:
         normalize=module.normalize,
         doc_id=module.doc_id,
         fields=tuple(module.FIELDS),
+        document=_document_of(module),
     )
 
 

@@ -26,8 +26,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                 yield item
                 continue
             try:
-                doc = kind.normalize(item, original)
-                doc_id = kind.doc_id(doc, item)
+                doc_id, body, dataset = kind.document(item, original)
             except NormalizationError as exc:
                 yield exc.located(source=item.source, line=item.line, offset=item.offset, raw=item.raw_excerpt())
                 continue
@@ -38,6 +37,6 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                     offset=item.offset, raw=item.raw_excerpt(),
                 )
                 continue
-            yield Normalized(doc_id, doc, item)
+            yield Normalized(doc_id, body, dataset, item)
     except DECOMPRESSION_ERRORS as exc:
         yield NormalizationError(f"corrupt or truncated compressed data: {exc}", source=source)

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 from elasticsearch import ApiError, TransportError
 
@@ -143,7 +142,7 @@ class Shipper:
                 if isinstance(result, Normalized):
                     self.stats.records += 1
                     self._add(ticket, current, Entry(
-                        self._stream_of(result.doc, log_type), result.doc_id, orjson.dumps(result.doc), ticket,
+                        self._stream_of(result.dataset, log_type), result.doc_id, result.body, ticket,
                         self._rejected_by_es(ticket, ref, log_type, result.record)))
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1
@@ -158,8 +157,7 @@ class Shipper:
                         current.interrupted = True
                         return
 
-    def _stream_of(self, doc: dict, log_type: str) -> str:
-        dataset = (doc.get("event") or {}).get("dataset")
+    def _stream_of(self, dataset: str, log_type: str) -> str:
         return self._streams.get(dataset) or self._streams[LOG_TYPES[log_type].datasets[0]]
 
     def _rejected_by_es(self, ticket: int, ref: ObjectRef, log_type: str, record: RawRecord) -> Callable[[str], Entry]:
