@@ -4,10 +4,13 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod ids;
 mod json;
+mod vpcflow;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let _ = m;
+    m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
+    m.add_class::<vpcflow::FlowPlan>()?;
     Ok(())
 }
