@@ -10,7 +10,7 @@ and compiled once into a native plan, which turns a line straight into its docum
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import orjson
@@ -32,46 +32,47 @@ _MAX_PLANS = 256
 
 def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | NormalizationError]:
     """Split a flow-log object into lines, each carrying the field order of its header line."""
+    lines = iter_lines(stream, source)
     header: tuple[str, ...] | None = None
-    rejected_header: str | None = None
-    first = True
-    for item in iter_lines(stream, source):
+    for item in lines:  # up to the first line: a header, or already a record in the default format
         if isinstance(item, NormalizationError):
             yield item
             continue
         number, offset, text = item
-        if first:
-            first = False
-            if _HEADER_LINE.fullmatch(text):
-                header = tuple(text.split())
-                try:
-                    _plan(header)  # compiled now, so a bad header is reported on its own line
-                except NormalizationError as exc:
-                    rejected_header = exc.reason
-                    yield exc.located(source=source, line=number, offset=offset, raw=text[:MAX_RAW_CHARS])
-                continue
-        if rejected_header is not None:
-            # Without a field order no line can be read; each still goes to the dead letters.
-            yield NormalizationError(
-                f"not read: the object's header line was rejected ({rejected_header})",
-                source=source,
-                line=number,
-                offset=offset,
-                raw=text[:MAX_RAW_CHARS],
-            )
+        if not _HEADER_LINE.fullmatch(text):
+            yield RawRecord(text, source, number, offset)
+            break
+        header = tuple(text.split())
+        try:
+            _plan(header)  # compiled now, so a bad header is reported on its own line
+        except NormalizationError as exc:
+            yield exc.located(source=source, line=number, offset=offset, raw=text[:MAX_RAW_CHARS])
+            yield from _unread(lines, source, exc.reason)
+            return
+        break
+    for item in lines:  # every other line: this loop runs by the billion, so it is kept bare
+        if item.__class__ is tuple:
+            number, offset, text = item
+            yield RawRecord(text, source, number, offset, None, header)
+        else:
+            yield item
+
+
+def _unread(lines: Iterator[tuple[int, int, str] | NormalizationError], source: str,
+            reason: str) -> Iterator[NormalizationError]:
+    """Without a field order no line can be read; each still goes to the dead letters."""
+    for item in lines:
+        if isinstance(item, NormalizationError):
+            yield item
             continue
-        yield RawRecord(text, source, number, offset, header=header)
-
-
-def document(record: RawRecord, original: bool = False) -> tuple[str, bytes, str]:
-    """One flow-log line → (doc_id, ECS document as JSON bytes, event.dataset), natively.
-
-    The header in record.header gives the field order (None: the default format); the id hashes
-    the object key and the line's byte offset, as normalizer.ids.hashed_id does.
-    """
-    header = record.header
-    plan = _last[1] if header is _last[0] else _plan_for_record(header)
-    return plan.document(record.text, record.source, record.offset, header is None, original)
+        number, offset, text = item
+        yield NormalizationError(
+            f"not read: the object's header line was rejected ({reason})",
+            source=source,
+            line=number,
+            offset=offset,
+            raw=text[:MAX_RAW_CHARS],
+        )
 
 
 def normalize(record: RawRecord, original: bool = False) -> dict:
@@ -98,10 +99,8 @@ def _plan(header: tuple[str, ...]) -> _native.FlowPlan:
 
 
 def _plan_for_record(header: tuple[str, ...] | None) -> _native.FlowPlan:
-    global _last
-    plan = _plan(DEFAULT_HEADER if header is None else header)
-    _last = (header, plan)
-    return plan
+    """The plan for a record's header (None: an object without a header line, the default format)."""
+    return _plan(DEFAULT_HEADER if header is None else header)
 
 
 def _compile(header: tuple[str, ...]) -> _native.FlowPlan:
@@ -118,5 +117,8 @@ def _compile(header: tuple[str, ...]) -> _native.FlowPlan:
     return _native.FlowPlan(columns, TRANSPORTS, TCP_FLAG_NAMES)
 
 
-# The last header seen and its plan: every line of an object shares one header tuple.
-_last: tuple[tuple[str, ...] | None, _native.FlowPlan] = (None, _plan(DEFAULT_HEADER))
+# document(record, original=False) → (doc_id, ECS document as JSON bytes, event.dataset): natively,
+# the per-record entry point. It finds the plan by the header tuple every line of an object shares
+# (asking _plan_for_record for a new one); the id hashes the object key and the line's byte offset,
+# as normalizer.ids.hashed_id does.
+document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _native.FlowDocuments(_plan_for_record).document

@@ -12,5 +12,6 @@ mod vpcflow;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
     m.add_class::<vpcflow::FlowPlan>()?;
+    m.add_class::<vpcflow::FlowDocuments>()?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! always wrote them. A line is then split, each column converted, and the layout walked, writing
 //! the keys that have a value and leaving out objects that end up empty.
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -191,7 +192,59 @@ impl FlowPlan {
             flag_names,
         })
     }
+}
 
+/// The per-record entry point: finds a record's plan by its header (asking `plan_for`, in
+/// normalizer/vpcflow.py, for a header it has not seen) and writes the record's document.
+#[pyclass(frozen, module = "normalizer._native")]
+pub struct FlowDocuments {
+    plan_for: Py<PyAny>,
+    /// The last header and its plan: every line of an object carries the same header tuple.
+    last: Mutex<Option<(Py<PyAny>, Py<FlowPlan>)>>,
+}
+
+#[pymethods]
+impl FlowDocuments {
+    #[new]
+    fn new(plan_for: Py<PyAny>) -> Self {
+        FlowDocuments { plan_for, last: Mutex::new(None) }
+    }
+
+    /// document(record, original=False) -> (doc_id, document as JSON bytes, event.dataset) for a
+    /// RawRecord holding one flow-log line; NormalizationError naming the field it cannot read.
+    #[pyo3(signature = (record, original = false))]
+    fn document<'py>(
+        &self,
+        py: Python<'py>,
+        record: &Bound<'py, PyAny>,
+        original: bool,
+    ) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyBytes>, Bound<'py, PyString>)> {
+        let header = record.getattr(pyo3::intern!(py, "header"))?;
+        let plan = self.plan(py, &header)?;
+        let text = record.getattr(pyo3::intern!(py, "text"))?;
+        let source = record.getattr(pyo3::intern!(py, "source"))?;
+        let offset = record.getattr(pyo3::intern!(py, "offset"))?;
+        plan.get().document(py, text.cast()?, source.cast()?, &offset, header.is_none(), original)
+    }
+}
+
+impl FlowDocuments {
+    fn plan(&self, py: Python<'_>, header: &Bound<'_, PyAny>) -> PyResult<Py<FlowPlan>> {
+        let last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((known, plan)) = last.as_ref() {
+            if header.is(known) {
+                return Ok(plan.clone_ref(py));
+            }
+        }
+        drop(last); // plan_for runs Python code
+        let plan: Py<FlowPlan> = self.plan_for.call1(py, (header,))?.extract(py)?;
+        *self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((header.clone().unbind(), plan.clone_ref(py)));
+        Ok(plan)
+    }
+}
+
+impl FlowPlan {
     /// One line → (doc_id, document as JSON bytes, event.dataset); NormalizationError naming the
     /// field for a line this header cannot read. `headerless`: the object had no header line
     /// (said in the width error); the id hashes `source` and the line's byte `offset`.
@@ -222,9 +275,7 @@ impl FlowPlan {
         let id = hashed_id([&*id_bytes(source)?, &*offset_text]);
         Ok((PyString::new(py, id.as_str()), body, pyo3::intern!(py, DATASET).clone()))
     }
-}
 
-impl FlowPlan {
     fn body(&self, py: Python<'_>, text: &str, headerless: bool, original: bool, out: &mut Vec<u8>) -> PyResult<()> {
         let mut tokens = Vec::with_capacity(self.header.len());
         let count = split(text, self.header.len(), &mut tokens);
@@ -303,6 +354,16 @@ impl FlowPlan {
         out.push(b'{');
         let mut written = 0;
         for entry in &self.nodes[node] {
+            // Skip what is surely absent before writing its key (the rest is undone when empty).
+            let absent = match entry.item {
+                Item::Column(column) => matches!(line.values[column], Value::Absent),
+                Item::Derived(Derived::Error) => line.problem.is_none(),
+                Item::Derived(Derived::Original) => !line.original,
+                _ => false,
+            };
+            if absent {
+                continue;
+            }
             let mark = out.len();
             if written > 0 {
                 out.push(b',');
