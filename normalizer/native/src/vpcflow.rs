@@ -141,6 +141,8 @@ impl Packed {
 /// A line split and converted.
 struct Line<'a> {
     text: &'a str,
+    /// No token holds a character JSON escapes (the common case): tokens are copied as they are.
+    plain: bool,
     values: Vec<Value<'a>>,
     /// A secondary value that could not be read (a bad `start` beside a good `end`).
     problem: Option<String>,
@@ -278,11 +280,11 @@ impl FlowPlan {
 
     fn body(&self, py: Python<'_>, text: &str, headerless: bool, original: bool, out: &mut Vec<u8>) -> PyResult<()> {
         let mut tokens = Vec::with_capacity(self.header.len());
-        let count = split(text, self.header.len(), &mut tokens);
+        let (count, plain) = split(text, self.header.len(), &mut tokens);
         if count != self.header.len() {
             return Err(self.width_error(py, count, headerless));
         }
-        let mut line = Line { text, values: Vec::with_capacity(tokens.len()), problem: None, original };
+        let mut line = Line { text, plain, values: Vec::with_capacity(tokens.len()), problem: None, original };
         for (index, token) in tokens.into_iter().enumerate() {
             let value = self.convert(py, index, token, &mut line.problem)?;
             line.values.push(value);
@@ -374,7 +376,7 @@ impl FlowPlan {
                     out.extend_from_slice(json.as_bytes());
                     true
                 }
-                Item::Column(column) => write_value(line.values[column], out),
+                Item::Column(column) => write_value(line.values[column], line.plain, out),
                 Item::Derived(derived) => self.write_derived(derived, line, out),
                 Item::Child(child) => self.write_object(child, line, out) > 0,
             };
@@ -518,9 +520,14 @@ impl FlowPlan {
     }
 }
 
-fn write_value(value: Value<'_>, out: &mut Vec<u8>) -> bool {
+fn write_value(value: Value<'_>, plain: bool, out: &mut Vec<u8>) -> bool {
     match value {
         Value::Absent => return false,
+        Value::Text(text) | Value::Ip(text, _) | Value::Code(text, _) if plain => {
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        }
         Value::Text(text) | Value::Ip(text, _) | Value::Code(text, _) => write_str(out, text),
         Value::Number(n) => write_int(out, n),
         Value::Time(seconds) => write_iso(out, seconds),
@@ -673,8 +680,9 @@ fn is_python_space(c: char) -> bool {
 }
 
 /// The whitespace-separated tokens of `text` as str.split() gives them, the first `keep` of them
-/// pushed to `tokens`; returns how many there are.
-fn split<'a>(text: &'a str, keep: usize, tokens: &mut Vec<&'a str>) -> usize {
+/// pushed to `tokens`; returns how many there are, and whether they are plain: free of anything
+/// JSON escapes (quotes, backslashes, control characters), so they can be copied as they are.
+fn split<'a>(text: &'a str, keep: usize, tokens: &mut Vec<&'a str>) -> (usize, bool) {
     let mut count = 0;
     let mut take = |token: &'a str| {
         if !token.is_empty() {
@@ -684,20 +692,24 @@ fn split<'a>(text: &'a str, keep: usize, tokens: &mut Vec<&'a str>) -> usize {
             count += 1;
         }
     };
-    if text.is_ascii() {
-        // Nearly every line: whitespace is then one of a few bytes, each a whole character.
-        let mut start = 0;
-        for (i, b) in text.bytes().enumerate() {
-            if matches!(b, b'\t'..=b'\r' | 0x1c..=0x1f | b' ') {
+    if !text.is_ascii() {
+        text.split(is_python_space).for_each(take);
+        return (count, false);
+    }
+    // Nearly every line: whitespace is then one of a few bytes, each a whole character.
+    let (mut start, mut plain) = (0, true);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'\t'..=b'\r' | 0x1c..=0x1f | b' ' => {
                 take(&text[start..i]);
                 start = i + 1;
             }
+            0..=0x1f | b'"' | b'\\' => plain = false,
+            _ => {}
         }
-        take(&text[start..]);
-    } else {
-        text.split(is_python_space).for_each(take);
     }
-    count
+    take(&text[start..]);
+    (count, plain)
 }
 
 /// What Python's int() makes of a token.
@@ -1017,17 +1029,25 @@ mod tests {
         }
     }
 
-    fn tokens(text: &str, keep: usize) -> (Vec<&str>, usize) {
+    fn tokens(text: &str, keep: usize) -> (Vec<&str>, usize, bool) {
         let mut tokens = Vec::new();
-        let count = split(text, keep, &mut tokens);
-        (tokens, count)
+        let (count, plain) = split(text, keep, &mut tokens);
+        (tokens, count, plain)
     }
 
     #[test]
     fn splits_on_python_whitespace() {
-        assert_eq!(tokens("a\u{1f}b\u{a0}c \u{180e}d", 9), (vec!["a", "b", "c", "\u{180e}d"], 4));
-        assert_eq!(tokens("  a \x0b\x1c b  ", 9), (vec!["a", "b"], 2));
-        assert_eq!(tokens("a b c", 1), (vec!["a"], 3));
+        assert_eq!(tokens("a\u{1f}b\u{a0}c \u{180e}d", 9), (vec!["a", "b", "c", "\u{180e}d"], 4, false));
+        assert_eq!(tokens("  a \x0b\x1c b  ", 9), (vec!["a", "b"], 2, true));
+        assert_eq!(tokens("a b c", 1), (vec!["a"], 3, true));
+    }
+
+    #[test]
+    fn tokens_needing_escapes_are_not_plain() {
+        for text in ["a\"b", "a\\b", "a\u{0}b", "a\u{8}b", "\u{7}"] {
+            assert!(!tokens(text, 9).2, "{text:?}");
+        }
+        assert!(tokens("arn:aws:ecs:us-east-1:1:task/t1 10.0.0.1 \u{7f}", 9).2);
     }
 
     #[test]
