@@ -609,6 +609,30 @@ def test_addresses_are_what_inet_pton_accepts(text: str) -> None:
         assert valid and doc["source"]["ip"] == text, text
 
 
+# The Python normalizer's documents, byte for byte (key order included), before it became native.
+V5_DOCUMENT = (
+    b'{"@timestamp":"2025-11-20T00:01:00.000Z","related":{"ip":["10.0.0.1","2001:db8::2"]},"aws":{"vpc'
+    b'flow":{"version":"5","account_id":"111122223333","interface_id":"eni-1","action":"REJECT","log_s'
+    b'tatus":"OK","vpc_id":"vpc-1","subnet_id":"subnet-1","instance_id":"i-1","tcp_flags":"19","tcp_fl'
+    b'ags_array":["fin","syn","ack"],"type":"IPv4","pkt_srcaddr":"10.0.0.1","pkt_dstaddr":"2001:db8::2'
+    b'","pkt_src_service":"S3","traffic_path":"7"}},"cloud":{"provider":"aws","region":"us-east-1","av'
+    b'ailability_zone":"use1-az1","account":{"id":"111122223333"},"instance":{"id":"i-1"}},"destinatio'
+    b'n":{"ip":"2001:db8::2","address":"2001:db8::2","port":443},"event":{"kind":"event","category":["'
+    b'network"],"type":["connection","denied"],"dataset":"aws.vpcflow","start":"2025-11-20T00:00:00.00'
+    b'0Z","end":"2025-11-20T00:01:00.000Z","action":"REJECT","outcome":"failure","duration":6000000000'
+    b'0,"original":"5 111122223333 eni-1 10.0.0.1 2001:db8::2 40000 443 6 10 840 1763596800 1763596860'
+    b' REJECT OK vpc-1 subnet-1 i-1 19 IPv4 10.0.0.1 2001:db8::2 us-east-1 use1-az1 - - S3 - egress 7"'
+    b'},"network":{"iana_number":"6","transport":"tcp","packets":10,"bytes":840,"direction":"egress","'
+    b'type":"ipv4","community_id":"1:TswRGTCe0RILtIXpSJli9uUBBf8="},"source":{"ip":"10.0.0.1","address'
+    b'":"10.0.0.1","port":40000,"packets":10,"bytes":840}}'
+)
+
+
+def test_document_bytes_and_key_order_are_the_python_normalizers() -> None:
+    """A v5 line with every derived field gives exactly the bytes the Python normalizer wrote."""
+    assert _document(V5_LINE, V5, original=True)[1] == V5_DOCUMENT
+
+
 def test_lone_surrogate_is_a_normalization_error() -> None:
     """Text that cannot be UTF-8 (a lone surrogate) is rejected, not a crash."""
     with pytest.raises(NormalizationError):
