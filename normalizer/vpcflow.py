@@ -19,6 +19,7 @@ from normalizer import _native
 from normalizer.errors import NormalizationError
 from normalizer.readers import iter_lines
 from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
+from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
 from normalizer.vpcflow_fields import BY_NATIVE, DEFAULT_HEADER, FIELDS, TCP_FLAG_NAMES, TRANSPORTS
 
 DATASETS: tuple[str, ...] = ("aws.vpcflow",)
@@ -114,7 +115,7 @@ def _compile(header: tuple[str, ...]) -> _native.FlowPlan:
         twice = next(name for name in header if header.count(name) > 1)
         raise NormalizationError(f"field {twice!r} appears twice in the header line", field=twice)
     columns = [(name, BY_NATIVE[name].kind, BY_NATIVE[name].ecs) for name in header]
-    return _native.FlowPlan(columns, TRANSPORTS, TCP_FLAG_NAMES)
+    return _native.FlowPlan(columns, TRANSPORTS, TCP_FLAG_NAMES, (int(MIN_EPOCH), int(MAX_EPOCH)))
 
 
 # document(record, original=False) → (doc_id, ECS document as JSON bytes, event.dataset): natively,

@@ -21,9 +21,6 @@ use crate::json::write_str;
 const DATASET: &str = "aws.vpcflow";
 /// Objects a document always has a place for (written only when something lands in them).
 const CORE_SECTIONS: [&str; 7] = ["event", "cloud", "aws", "aws.vpcflow", "network", "source", "destination"];
-/// Epoch seconds AWS could have written: S3 (2006) postdates the first, the second is year 2100.
-const MIN_EPOCH: i64 = 946_684_800;
-const MAX_EPOCH: i64 = 4_102_444_800;
 
 /// How a column's text becomes a value (FlowField.kind in vpcflow_fields.py).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -161,18 +158,21 @@ pub struct FlowPlan {
     lenient_start: bool,
     transports: Vec<Option<String>>,
     flag_names: Vec<String>,
+    /// Epoch seconds a time may hold (timestamps.py's range), start included, end excluded.
+    epochs: std::ops::Range<i64>,
 }
 
 #[pymethods]
 impl FlowPlan {
     /// Compile a header: `columns` holds each field's (native name, kind, ECS destinations);
     /// `transports` maps IANA protocol numbers to network.transport, `flag_names` names TCP flag
-    /// bits, lowest first.
+    /// bits, lowest first; `epochs` is the (first, end) of plausible epoch seconds.
     #[new]
     fn new(
         columns: Vec<(String, String, Vec<String>)>,
         transports: std::collections::HashMap<u8, String>,
         flag_names: Vec<String>,
+        epochs: (i64, i64),
     ) -> PyResult<Self> {
         let mut kinds = Vec::with_capacity(columns.len());
         for (native, kind, _) in &columns {
@@ -192,6 +192,7 @@ impl FlowPlan {
             roles,
             transports: (0..=255u8).map(|n| transports.get(&n).cloned()).collect(),
             flag_names,
+            epochs: epochs.0..epochs.1,
         })
     }
 }
@@ -335,7 +336,7 @@ impl FlowPlan {
             Kind::Protocol | Kind::TcpFlags => byte_code(token).map(|code| Value::Code(token, code)),
             Kind::Epoch => {
                 let field = &self.header[index];
-                return match epoch(py, token) {
+                return match epoch(py, token, &self.epochs) {
                     Ok(seconds) => Ok(Value::Time(seconds)),
                     Err(reason) if self.lenient_start && Some(index) == self.roles.start => {
                         *problem = Some(format!("{field}: {reason}"));
@@ -742,14 +743,14 @@ fn python_int(py: Python<'_>, token: &str) -> Int {
     }
 }
 
-/// Epoch seconds text → seconds within AWS's plausible range, or the reason it is not.
-fn epoch(py: Python<'_>, token: &str) -> Result<i64, String> {
+/// Epoch seconds text → seconds within the plausible range, or the reason it is not.
+fn epoch(py: Python<'_>, token: &str, plausible: &std::ops::Range<i64>) -> Result<i64, String> {
     let seconds = match python_int(py, token) {
         Int::Value(n) if (0..1i64 << 40).contains(&n) => n,
         Int::Invalid => return Err(format!("not an epoch timestamp: {}", python_repr(py, token, 40))),
         _ => return Err(format!("timestamp out of range: {}", python_repr(py, token, 40))),
     };
-    if !(MIN_EPOCH..MAX_EPOCH).contains(&seconds) {
+    if !plausible.contains(&seconds) {
         return Err(format!("timestamp out of range: '{seconds}'"));
     }
     Ok(seconds)
