@@ -3,8 +3,8 @@
 S3 delivery writes a header line naming the field order (default or custom format), then one
 space-separated record per line, '-' meaning "no value". Flow logs come by the billion and the
 goal is >= 250k lines/s on one core, so the per-line work is native (normalizer/native/src/
-vpcflow.rs): each distinct header is checked here against the field table (vpcflow_fields.py)
-and compiled once into a native plan, which turns a line straight into its document's JSON bytes.
+vpcflow/): each distinct header is checked here against the field table (vpcflow_fields.py) and
+compiled once into a native plan, which turns a line straight into its document's JSON bytes.
 """
 
 from __future__ import annotations

@@ -515,7 +515,7 @@ def test_any_text_line_gives_a_document_or_a_normalization_error(text: str) -> N
 
 
 # ---------------------------------------------------------------------------------------------
-# The native core (normalizer/native/src/vpcflow.rs): text as Python reads it
+# The native core (normalizer/native/src/vpcflow/): text as Python reads it
 
 
 def _document(line: str, header: str | None, original: bool = False) -> tuple[str, bytes, str]:

@@ -38,7 +38,10 @@ impl IdText {
 pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
     match text.to_str() {
         Ok(s) => Ok(s.as_bytes().into()),
-        Err(_) => Ok(text.call_method1("encode", ("utf-8", "surrogatepass"))?.extract::<Vec<u8>>()?.into()),
+        Err(_) => Ok(text
+            .call_method1("encode", ("utf-8", "surrogatepass"))?
+            .extract::<Vec<u8>>()?
+            .into()),
     }
 }
 
@@ -54,7 +57,9 @@ pub fn py_hashed_id(parts: Vec<Bound<'_, PyAny>>) -> PyResult<String> {
         };
         encoded.push(id_bytes(&text)?.into_owned());
     }
-    Ok(hashed_id(encoded.iter().map(Vec::as_slice)).as_str().to_owned())
+    Ok(hashed_id(encoded.iter().map(Vec::as_slice))
+        .as_str()
+        .to_owned())
 }
 
 #[cfg(test)]
