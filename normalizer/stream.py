@@ -19,6 +19,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
     `original=True` keeps the raw record in `event.original`.
     """
     kind = log_type(type_name)
+    document = kind.document
     try:
         items = kind.read(open_object(stream), source)
         for item in items:
@@ -26,7 +27,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                 yield item
                 continue
             try:
-                doc_id, body, dataset = kind.document(item, original)
+                doc_id, body, dataset = document(item, original)
             except NormalizationError as exc:
                 yield exc.located(source=item.source, line=item.line, offset=item.offset, raw=item.raw_excerpt())
                 continue

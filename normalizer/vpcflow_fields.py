@@ -1,7 +1,7 @@
 """VPC Flow Logs field table: every documented native field → its kind and ECS destinations.
 
 One row per field AWS documents for VPC flow logs (versions 2-8) and Transit Gateway flow
-logs (version 6 fields). `kind` says how the text value is converted (see vpcflow.py);
+logs (version 6 fields). `kind` says how the text value is converted (see normalizer/native/src/vpcflow/);
 `ecs` lists where it lands, the field a Sigma rule on the native name should query first.
 Names under `aws.vpcflow.*` follow Elastic's AWS integration.
 """

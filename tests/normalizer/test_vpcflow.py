@@ -7,8 +7,11 @@ import gzip
 import io
 import json
 import os
+import socket
+import sys
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -509,6 +512,131 @@ def test_any_text_line_gives_a_document_or_a_normalization_error(text: str) -> N
     """Arbitrary text never raises anything but NormalizationError."""
     with contextlib.suppress(NormalizationError):
         vpcflow.normalize(RawRecord(text, "k", 1, 0, header=None))
+
+
+# ---------------------------------------------------------------------------------------------
+# The native core (normalizer/native/src/vpcflow/): text as Python reads it
+
+
+def _document(line: str, header: str | None, original: bool = False) -> tuple[str, bytes, str]:
+    record = RawRecord(line, "k", 1, 0, header=tuple(header.split()) if header else None)
+    return vpcflow.document(record, original)
+
+
+def test_document_is_normalize_and_doc_id() -> None:
+    """document() gives the id doc_id() computes, the document normalize() parses, and the dataset."""
+    record = RawRecord(V5_LINE, "s3://b/k", 3, 77, header=tuple(V5.split()))
+    doc = vpcflow.normalize(record, True)
+    assert vpcflow.document(record, True) == (vpcflow.doc_id(doc, record), orjson.dumps(doc), "aws.vpcflow")
+    assert vpcflow.doc_id(doc, record) == hashed_id("s3://b/k", 77)
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text(max_size=60))
+def test_documents_are_json_as_orjson_writes_it(line: str) -> None:
+    """Any text in keyword fields gives compact JSON, escaped exactly as orjson escapes it."""
+    try:
+        _, body, _ = _document(line, "version log-status", original=True)
+    except NormalizationError:
+        return
+    assert orjson.dumps(orjson.loads(body)) == body
+
+
+def test_escapes_and_non_ascii_values_survive() -> None:
+    """Quotes, backslashes, control characters and non-ASCII text come back as written."""
+    values = ['q"q', "a\\b", "\x00\x08\x7f", "é😀"]
+    doc = orjson.loads(_document(" ".join(values), "version log-status interface-id az-id", True)[1])
+    vpc = doc["aws"]["vpcflow"]
+    assert [vpc["version"], vpc["log_status"], vpc["interface_id"], doc["cloud"]["availability_zone"]] == values
+    assert doc["event"]["original"] == " ".join(values)
+
+
+def test_fields_are_split_as_str_split_splits() -> None:
+    """Every character Python counts as whitespace separates fields; no other does."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(chars), 4096):
+        line = "x" + "x".join(chars[start : start + 4096]) + "x"
+        expected = len(line.split())
+        if expected == 1:
+            _document(line, "version")
+        else:
+            with pytest.raises(NormalizationError, match=rf"the line has {expected} \(extra values"):
+                _document(line, "version")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("٣", 3), ("1_000", 1000), ("+5", 5), ("-0", 0), ("0005", 5), ("9" * 18, 10**18 - 1), (str(2**63 - 1), 2**63 - 1)],
+)
+def test_numbers_are_read_as_python_int_reads_them(text: str, value: int) -> None:
+    """A count takes what int() takes: other scripts' digits, underscores, a sign, leading zeros."""
+    assert orjson.loads(_document(text, "bytes")[1])["network"]["bytes"] == value
+
+
+@pytest.mark.parametrize("text", [str(2**63), "9" * 5000, "1__0", "_1", "1_", "0x10", "1e3", "٣x", "--1"])
+def test_numbers_int_refuses_are_rejected(text: str) -> None:
+    """What int() refuses, or a count beyond 64 bits, is an error naming the field."""
+    with pytest.raises(NormalizationError) as caught:
+        _document(f"{text} OK", "bytes log-status")
+    assert caught.value.field == "bytes"
+
+
+def test_timestamps_in_other_scripts_digits() -> None:
+    """Epoch seconds written in Arabic-Indic digits are read as int() reads them."""
+    doc = orjson.loads(_document("١٧٦٣٥٩٦٨٠٠", "start")[1])
+    assert doc["@timestamp"] == "2025-11-20T00:00:00.000Z"
+
+
+_ADDRESS_TEXT = st.text(alphabet="0123456789abcdefABCDEFx:.%/ ", max_size=42).map(str.strip)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.one_of(_ADDRESS_TEXT, st.ip_addresses().map(str), st.ip_addresses(v=6).map(lambda a: a.exploded)))
+def test_addresses_are_what_inet_pton_accepts(text: str) -> None:
+    """An address field accepts exactly what socket.inet_pton accepts (IPv6 when it has a ':')."""
+    if not text or text == "-" or len(text.split()) != 1:
+        return
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in text else socket.AF_INET, text)
+        valid = True
+    except OSError:
+        valid = False
+    try:
+        doc = orjson.loads(_document(text, "srcaddr")[1])
+    except NormalizationError as exc:
+        assert not valid and exc.field == "srcaddr", text
+    else:
+        assert valid and doc["source"]["ip"] == text, text
+
+
+# The Python normalizer's documents, byte for byte (key order included), before it became native.
+V5_DOCUMENT = (
+    b'{"@timestamp":"2025-11-20T00:01:00.000Z","related":{"ip":["10.0.0.1","2001:db8::2"]},"aws":{"vpc'
+    b'flow":{"version":"5","account_id":"111122223333","interface_id":"eni-1","action":"REJECT","log_s'
+    b'tatus":"OK","vpc_id":"vpc-1","subnet_id":"subnet-1","instance_id":"i-1","tcp_flags":"19","tcp_fl'
+    b'ags_array":["fin","syn","ack"],"type":"IPv4","pkt_srcaddr":"10.0.0.1","pkt_dstaddr":"2001:db8::2'
+    b'","pkt_src_service":"S3","traffic_path":"7"}},"cloud":{"provider":"aws","region":"us-east-1","av'
+    b'ailability_zone":"use1-az1","account":{"id":"111122223333"},"instance":{"id":"i-1"}},"destinatio'
+    b'n":{"ip":"2001:db8::2","address":"2001:db8::2","port":443},"event":{"kind":"event","category":["'
+    b'network"],"type":["connection","denied"],"dataset":"aws.vpcflow","start":"2025-11-20T00:00:00.00'
+    b'0Z","end":"2025-11-20T00:01:00.000Z","action":"REJECT","outcome":"failure","duration":6000000000'
+    b'0,"original":"5 111122223333 eni-1 10.0.0.1 2001:db8::2 40000 443 6 10 840 1763596800 1763596860'
+    b' REJECT OK vpc-1 subnet-1 i-1 19 IPv4 10.0.0.1 2001:db8::2 us-east-1 use1-az1 - - S3 - egress 7"'
+    b'},"network":{"iana_number":"6","transport":"tcp","packets":10,"bytes":840,"direction":"egress","'
+    b'type":"ipv4","community_id":"1:TswRGTCe0RILtIXpSJli9uUBBf8="},"source":{"ip":"10.0.0.1","address'
+    b'":"10.0.0.1","port":40000,"packets":10,"bytes":840}}'
+)
+
+
+def test_document_bytes_and_key_order_are_the_python_normalizers() -> None:
+    """A v5 line with every derived field gives exactly the bytes the Python normalizer wrote."""
+    assert _document(V5_LINE, V5, original=True)[1] == V5_DOCUMENT
+
+
+def test_lone_surrogate_is_a_normalization_error() -> None:
+    """Text that cannot be UTF-8 (a lone surrogate) is rejected, not a crash."""
+    with pytest.raises(NormalizationError):
+        _document("2 \ud800", "version log-status")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 //! Writing JSON text straight into the output buffer (documents are built as bytes, never as
 //! Python objects: that is where the time of a Python normalizer goes).
 
-/// Append `s` as a JSON string literal (quotes included), escaped as RFC 8259 requires.
+/// Append `s` as a JSON string literal (quotes included), escaped as RFC 8259 requires and as
+/// orjson escapes (short forms where JSON has one), so native documents match Python's byte for byte.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -13,6 +14,8 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
             0x00..=0x1f => b"",
             _ => continue,
         };
@@ -36,7 +39,7 @@ mod tests {
     #[test]
     fn escapes_quotes_backslashes_and_controls() {
         let mut out = Vec::new();
-        write_str(&mut out, "a\"b\\c\nd\u{1}é");
-        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\nd\\u0001é\"");
+        write_str(&mut out, "a\"b\\c\nd\u{1}é\u{8}\u{c}");
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\nd\\u0001é\\b\\f\"");
     }
 }

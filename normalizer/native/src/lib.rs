@@ -4,10 +4,14 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod ids;
 mod json;
+mod vpcflow;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let _ = m;
+    m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
+    m.add_class::<vpcflow::FlowPlan>()?;
+    m.add_class::<vpcflow::FlowDocuments>()?;
     Ok(())
 }
