@@ -7,8 +7,9 @@ Shapes recognized (after decompression):
 - CloudTrail digest files (`digestStartTime`, `digestS3Object`, …): recognized and skipped.
 
 Records are cut out of a bounded byte buffer. The fast path trusts the separator AWS writes
-between records (`},{"eventVersion"`) or a line end, and confirms the cut by parsing it; any
-other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
+between records (`},{"eventVersion"`) and confirms the cut with a native JSON check (the
+normalizer parses the record natively; building Python objects here would only be thrown away);
+any other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
 located NormalizationError and reading resumes at the next record.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import BinaryIO
 
 import orjson
 
+from normalizer._native import is_json_value
 from normalizer.errors import NormalizationError
 from normalizer.readers import CHUNK, DECOMPRESSION_ERRORS, MAX_RECORD_BYTES
 from normalizer.records import RawRecord, Skipped
@@ -132,7 +134,10 @@ class _Input:
 
 
 def read_records(stream: BinaryIO, source: str) -> Iterator[Item]:
-    """Yield RawRecords (parsed: `data` is set), Skipped digests and located errors, in order."""
+    """Yield RawRecords, Skipped digests and located errors, in order.
+
+    Records cut by the fast path carry only their text; those the careful path parsed keep `data`.
+    """
     inp = _Input(stream, source)
     inp.ensure(len(_BOM))
     if inp.buf.startswith(_BOM):
@@ -178,17 +183,17 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
             end = buf.find(_SEPARATOR, pos, pos + MAX_RECORD_BYTES)
             if end != -1:
                 raw = buf[pos : end + 1]
-                try:
-                    data = orjson.loads(raw)
-                    text = raw.decode("utf-8")
-                except (orjson.JSONDecodeError, UnicodeDecodeError):
-                    pass  # the careful path below says what is wrong
-                else:
-                    number += 1
-                    inp.pos = end + 2  # past the comma
-                    yield RawRecord(text, source, number, inp.base + pos, data)
-                    inp.compact()
-                    continue
+                if is_json_value(raw):
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        pass  # the careful path below says what is wrong
+                    else:
+                        number += 1
+                        inp.pos = end + 2  # past the comma
+                        yield RawRecord(text, source, number, inp.base + pos)
+                        inp.compact()
+                        continue
         inp.compact()
         first = inp.peek()
         if first is None:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from results import leaves
 
 from normalizer import cloudtrail
-from normalizer.cloudtrail_objects import java_double, java_hash_order, prune_render
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import ecs_types, native_to_ecs
 from normalizer.mapping import mappings
@@ -111,7 +110,7 @@ def test_records_file_is_streamed_not_loaded() -> None:
     data = records_file(numbered(20000))  # ~10 MB
     stream = Trickle(data, 1 << 20)
     first = next(cloudtrail.read(stream, "big.json"))  # type: ignore[arg-type]
-    assert isinstance(first, RawRecord) and first.data["eventName"] == "Call0"
+    assert isinstance(first, RawRecord) and orjson.loads(first.text)["eventName"] == "Call0"
     assert stream.position <= 2 * (1 << 20) < len(data)
 
 
@@ -119,14 +118,14 @@ def test_record_straddling_reads_is_reassembled() -> None:
     """Records cut across many small reads come out whole."""
     data = records_file(numbered(50))
     items = list(cloudtrail.read(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
-    assert [i.data["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
+    assert [orjson.loads(i.text)["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
 
 
 def test_record_offsets_point_at_the_record() -> None:
     """Each record's offset is where its JSON starts in the decompressed object."""
     data = records_file(numbered(3))
     for item in cloudtrail.read(io.BytesIO(data), "x.json"):
-        assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == item.data
+        assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == orjson.loads(item.text)
 
 
 def test_pretty_printed_records_file() -> None:
@@ -458,9 +457,12 @@ def test_too_deep_object_keeps_only_the_string() -> None:
 
 def test_java_hash_order() -> None:
     """Keys come out in java.util.HashMap order, which is what Elastic's string form shows."""
-    assert java_hash_order(("roleArn", "roleSessionName", "durationSeconds")) == (
-        "durationSeconds", "roleArn", "roleSessionName")
-    assert java_hash_order(("credentials", "assumedRoleUser")) == ("assumedRoleUser", "credentials")
+    params = {"roleArn": "r", "roleSessionName": "s", "durationSeconds": 1}
+    assert norm(requestParameters=params)["aws"]["cloudtrail"]["request_parameters"] == (
+        "{durationSeconds=1, roleArn=r, roleSessionName=s}")
+    response = {"credentials": "c", "assumedRoleUser": "u"}
+    assert norm(responseElements=response)["aws"]["cloudtrail"]["response_elements"] == (
+        "{assumedRoleUser=u, credentials=c}")
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -469,13 +471,14 @@ def test_java_hash_order() -> None:
 ])
 def test_java_double_format(value: float, text: str) -> None:
     """Floating point values are written as Java's Double.toString writes them."""
-    assert java_double(value) == text
+    assert norm(additionalEventData={"v": value})["aws"]["cloudtrail"]["additional_eventdata"] == f"{{v={text}}}"
 
 
 def test_prune_render_of_scalars() -> None:
-    """A scalar object (requestParameters as a bare string) is kept as it is."""
-    assert prune_render("plain", "requestParameters") == ("plain", "plain")
-    assert prune_render("", "requestParameters") is None
+    """A scalar object (requestParameters as a bare string) is kept as it is; an empty one is left out."""
+    ct = norm(requestParameters="plain")["aws"]["cloudtrail"]
+    assert (ct["request_parameters"], ct["flattened"]["request_parameters"]) == ("plain", "plain")
+    assert "request_parameters" not in norm(requestParameters="")["aws"]["cloudtrail"]
 
 
 def test_insight_event() -> None:
