@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -10,9 +10,11 @@ import orjson
 MAX_RAW_CHARS = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One native record as a reader split it out of an object.
+
+    A NamedTuple, not a frozen dataclass: one is made per record, and a frozen dataclass's
+    __init__ (a setattr call per field) costs three times a tuple's construction.
 
     `text` is the record's raw text; `data` is its parsed form when the reader had to
     parse it anyway (CloudTrail's {"Records": [...]}), so normalizers need not parse twice.
@@ -40,13 +42,13 @@ class Skipped:
     count: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
+class Normalized(NamedTuple):
     """An ECS document as JSON bytes, with its deterministic Elasticsearch `_id`, its
     `event.dataset` (which data stream it belongs to) and the record it came from.
 
     The document travels as bytes because bytes are what the sinks write: the high-volume
     sources build them natively without ever making Python objects (normalizer/native).
+    A NamedTuple for the same reason as RawRecord.
     """
 
     doc_id: str

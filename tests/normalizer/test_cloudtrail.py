@@ -698,7 +698,7 @@ def test_nested_separator_is_not_a_record_boundary() -> None:
 def test_floats_are_written_as_python_orjson_and_java_write_them(value: float) -> None:
     """A float keeps Python's str() as a keyword, orjson's form in flattened, and Java's in the string form."""
     raw = orjson.dumps(event(eventVersion=value, additionalEventData={"v": value})).decode()
-    doc_id, body, _ = cloudtrail.document(RawRecord(raw, "f.json", 1, 0), False)
+    _, body, _ = cloudtrail.document(RawRecord(raw, "f.json", 1, 0), False)
     ct = orjson.loads(body)["aws"]["cloudtrail"]
     assert ct["event_version"] == str(value)
     assert b'"additional_eventdata":{"v":' + orjson.dumps(value) + b"}" in body
