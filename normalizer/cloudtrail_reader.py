@@ -106,7 +106,9 @@ class _Input:
         """The 1-based line number of `buf[index]`."""
         start = self.counted - self.base
         if index > start:
-            self.newlines += self.buf.count(b"\n", start, index)
+            # find is memchr-fast and an S3 Records file has no newline at all; count is not.
+            if self.buf.find(b"\n", start, index) != -1:
+                self.newlines += self.buf.count(b"\n", start, index)
             self.counted = self.base + index
         return self.newlines + 1
 

@@ -288,9 +288,9 @@ fn add_source_and_agent(doc: &mut Obj<'_>) {
         doc.section("source").set("ip", Node::Str(address.clone()));
         doc.section("related").set("ip", Node::List(vec![address]));
     }
-    let agent = doc.get_obj("user_agent").and_then(|a| a.get_str("original")).cloned();
-    if let Some(agent) = agent {
-        cloudtrail_useragent::parse_cached(&agent).write_into(doc.section("user_agent"));
+    let agent = doc.get_obj("user_agent").and_then(|a| a.get_str("original"));
+    if let Some(json) = agent.map(|agent| cloudtrail_useragent::user_agent_json(agent)) {
+        doc.set("user_agent", Node::Shared(json)); // nothing reads user_agent after this
     }
     let version = ct(doc).get_obj("tls_details").and_then(|t| t.get_str("tls_version")).cloned();
     if let Some((protocol, number)) = version.as_deref().and_then(|v| v.split_once('v')) {

@@ -7,21 +7,21 @@
 //! 4.9.184; a browser → its family, version, OS and device; anything else → name "Other".
 //! uap-core calls any agent containing "bot" (botocore, Boto3) a "Spider" device; so does this
 //! module, for parity with documents indexed by Elastic's integration.
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use foldhash::{HashMap, HashMapExt};
 use regex::Regex;
 
 use crate::doc::{Node, Obj};
 
-/// Agents repeat: each is parsed once. Bounded (hostile input can invent agents without end),
-/// and huge agents are parsed but not remembered.
+/// Agents repeat: each one's whole `user_agent` object is written once and shared. Bounded
+/// (hostile input can invent agents without end), and huge agents are parsed but not remembered.
 const MAX_CACHED: usize = 20_000;
 const MAX_CACHED_CHARS: usize = 1024;
-static CACHE: LazyLock<Mutex<HashMap<String, UserAgent>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static CACHE: LazyLock<Mutex<HashMap<String, Arc<[u8]>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// What the parser found: ECS user_agent.* fields besides `original`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct UserAgent {
     pub name: String,
     pub version: Option<String>,
@@ -70,22 +70,31 @@ fn joined(captures: &regex::Captures) -> String {
     captures.iter().skip(1).flatten().map(|m| m.as_str()).collect::<Vec<_>>().join(".")
 }
 
-/// The parsed agent, from the cache when it was seen before.
-pub fn parse_cached(agent: &str) -> UserAgent {
+/// ECS `user_agent` for `agent` (`original` and what the parser found), as JSON.
+pub fn user_agent_json(agent: &str) -> Arc<[u8]> {
     if agent.len() > MAX_CACHED_CHARS {
-        return parse(agent);
+        return write(agent);
     }
     // A poisoned lock only means another thread panicked mid-insert: the map is still usable.
     let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(found) = cache.get(agent) {
         return found.clone();
     }
-    let parsed = parse(agent);
+    let json = write(agent);
     if cache.len() >= MAX_CACHED {
         cache.clear();
     }
-    cache.insert(agent.to_owned(), parsed.clone());
-    parsed
+    cache.insert(agent.to_owned(), json.clone());
+    json
+}
+
+fn write(agent: &str) -> Arc<[u8]> {
+    let mut object = Obj::new();
+    object.set_str("original", agent);
+    parse(agent).write_into(&mut object);
+    let mut json = Vec::new();
+    object.write(&mut json);
+    json.into()
 }
 
 pub fn parse(agent: &str) -> UserAgent {
@@ -140,8 +149,8 @@ fn device(agent: &str) -> &'static str {
 }
 
 impl UserAgent {
-    /// Add the parsed fields to the document's `user_agent` object.
-    pub fn write_into<'a>(self, agent: &mut Obj<'a>) {
+    /// Add the parsed fields to a `user_agent` object.
+    fn write_into(self, agent: &mut Obj<'_>) {
         agent.set_str("name", self.name);
         if let Some(version) = self.version {
             agent.set_str("version", version);

@@ -4,6 +4,7 @@
 //! values) and a later rule may replace an earlier value, so the document is a tree first, like
 //! the Python dict it replaces; keys keep their first insertion place, as a dict's do.
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::json::write_str;
 
@@ -13,6 +14,8 @@ pub enum Node<'a> {
     List(Vec<Cow<'a, str>>),
     /// A value already written as JSON (a flattened copy of a free-form object).
     Json(Vec<u8>),
+    /// JSON shared between documents (a cached user agent).
+    Shared(Arc<[u8]>),
     Obj(Obj<'a>),
 }
 
@@ -27,7 +30,7 @@ impl<'a> Obj<'a> {
     }
 
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.fields.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     pub fn get_str(&self, key: &str) -> Option<&Cow<'a, str>> {
@@ -54,7 +57,7 @@ impl<'a> Obj<'a> {
 
     /// Set `key` (replacing its value in place, or appending it).
     pub fn set(&mut self, key: &'a str, node: Node<'a>) {
-        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+        match self.fields.iter_mut().find(|(k, _)| same_key(k, key)) {
             Some(field) => field.1 = node,
             None => self.fields.push((key, node)),
         }
@@ -70,7 +73,7 @@ impl<'a> Obj<'a> {
 
     /// The object at `key`, created where missing (or where a value was not an object).
     pub fn section(&mut self, key: &'a str) -> &mut Obj<'a> {
-        let index = match self.fields.iter().position(|(k, _)| *k == key) {
+        let index = match self.fields.iter().position(|(k, _)| same_key(k, key)) {
             Some(i) => {
                 if !matches!(self.fields[i].1, Node::Obj(_)) {
                     self.fields[i].1 = Node::Obj(Obj::new());
@@ -114,6 +117,12 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// Key equality, cheapest checks first: most keys differ in length or first byte, and the
+/// same key is often the very same string (a plan's or a literal).
+pub fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
+}
+
 impl Node<'_> {
     fn write(&self, out: &mut Vec<u8>) {
         match self {
@@ -130,6 +139,7 @@ impl Node<'_> {
                 out.push(b']');
             }
             Node::Json(json) => out.extend_from_slice(json),
+            Node::Shared(json) => out.extend_from_slice(json),
             Node::Obj(o) => o.write(out),
         }
     }

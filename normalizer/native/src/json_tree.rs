@@ -11,6 +11,7 @@ use foldhash::{HashMap, HashMapExt};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::doc::same_key;
 use crate::json::write_str;
 use crate::numbers::write_float;
 
@@ -143,7 +144,7 @@ impl<'a> Json<'a> {
 
 impl<'a> Object<'a> {
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.members.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     /// The member's value unless it is absent or null (Python's `obj.get(key) is not None`).
