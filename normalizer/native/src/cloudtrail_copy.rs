@@ -5,6 +5,8 @@
 //! an error names).
 use std::borrow::Cow;
 
+use foldhash::HashMap;
+
 use crate::doc::{Node, Obj};
 use crate::errors::Rejected;
 use crate::json_tree::{Json, Object};
@@ -24,19 +26,27 @@ struct Row {
 
 enum Step {
     /// Follow an object-valued native key.
-    Object(Vec<(String, Step)>),
+    Object(Level),
     /// Copy the value of a native key, once per row naming it.
     Values(Vec<Row>),
 }
 
+/// The native keys read at one level of the record, in table order, with an index by name:
+/// a record's members are looked up there (one hash each), not searched for once per key.
+#[derive(Default)]
+struct Level {
+    steps: Vec<(String, Step)>,
+    index: HashMap<String, usize>,
+}
+
 pub struct CopyPlan {
-    root: Vec<(String, Step)>,
+    root: Level,
 }
 
 impl CopyPlan {
     /// Compile (native, ecs, type) rows; an error names the row that cannot be planned.
     pub fn new(rows: Vec<(String, String, String)>) -> Result<CopyPlan, String> {
-        let mut root = Vec::new();
+        let mut root = Level::default();
         for (native, ecs, kind) in rows {
             let kind = match kind.as_str() {
                 "keyword" => Kind::Keyword,
@@ -47,13 +57,13 @@ impl CopyPlan {
             let (leaf, parents) = parts.split_last().expect("split gives at least one part");
             let mut steps = &mut root;
             for part in parents {
-                steps = match entry(steps, part, || Step::Object(Vec::new())) {
+                steps = match steps.entry(part, || Step::Object(Level::default())) {
                     Step::Object(children) => children,
                     Step::Values(_) => return Err(format!("field map: {native:?} is below a value row")),
                 };
             }
             let row = Row { native: native.clone(), ecs: ecs.split('.').map(str::to_owned).collect(), kind };
-            match entry(steps, leaf, || Step::Values(Vec::new())) {
+            match steps.entry(leaf, || Step::Values(Vec::new())) {
                 Step::Values(rows) => rows.push(row),
                 Step::Object(_) => return Err(format!("field map: {native:?} is both a value and an object")),
             }
@@ -63,46 +73,63 @@ impl CopyPlan {
 
     /// Copy every planned value of `event` into `doc`.
     pub fn copy<'a>(&'a self, event: &'a Object<'a>, doc: &mut Obj<'a>) -> Result<(), Rejected> {
-        copy_steps(&self.root, event, doc)
+        self.root.copy(event, doc)
     }
 }
 
-fn entry<'p>(steps: &'p mut Vec<(String, Step)>, key: &str, make: impl FnOnce() -> Step) -> &'p mut Step {
-    let index = match steps.iter().position(|(k, _)| k == key) {
-        Some(i) => i,
-        None => {
-            steps.push((key.to_owned(), make()));
-            steps.len() - 1
-        }
-    };
-    &mut steps[index].1
-}
+/// Levels with more keys than this look members up one key at a time.
+const MAX_INDEXED_STEPS: usize = 64;
 
-fn copy_steps<'a>(steps: &'a [(String, Step)], source: &'a Object<'a>, doc: &mut Obj<'a>) -> Result<(), Rejected> {
-    for (key, step) in steps {
-        match step {
-            Step::Object(children) => {
-                if let Some(object) = source.get_object(key) {
-                    copy_steps(children, object, doc)?;
+impl Level {
+    fn entry(&mut self, key: &str, make: impl FnOnce() -> Step) -> &mut Step {
+        let index = *self.index.entry(key.to_owned()).or_insert_with(|| {
+            self.steps.push((key.to_owned(), make()));
+            self.steps.len() - 1
+        });
+        &mut self.steps[index].1
+    }
+
+    fn copy<'a>(&'a self, source: &'a Object<'a>, doc: &mut Obj<'a>) -> Result<(), Rejected> {
+        // Find the planned keys among the record's members, then copy them in table order
+        // (the order the first bad value is found in, as the Python copier did).
+        let mut found: [Option<&'a Json<'a>>; MAX_INDEXED_STEPS] = [None; MAX_INDEXED_STEPS];
+        let indexed = self.steps.len() <= MAX_INDEXED_STEPS;
+        if indexed {
+            for (key, value) in &source.members {
+                if let Some(&i) = self.index.get(key.as_ref()) {
+                    found[i] = Some(value);
                 }
             }
-            Step::Values(rows) => {
-                let Some(value) = source.get(key) else { continue };
-                for row in rows {
-                    let node = match row.kind {
-                        Kind::Keyword => keyword(value, &row.native)?.map(Node::Str),
-                        Kind::Boolean => boolean(value, &row.native)?.map(Node::Bool),
-                    };
-                    if let Some(node) = node {
-                        let (leaf, parents) = row.ecs.split_last().expect("an ECS name has a part");
-                        let mut target = &mut *doc;
-                        for part in parents {
-                            target = target.section(part);
-                        }
-                        target.set(leaf, node);
+        }
+        for (i, (key, step)) in self.steps.iter().enumerate() {
+            let value = if indexed { found[i] } else { source.get(key) };
+            let Some(value) = value else { continue };
+            match step {
+                Step::Object(level) => {
+                    if let Json::Object(object) = value {
+                        level.copy(object, doc)?;
                     }
                 }
+                Step::Values(rows) => copy_rows(rows, value, doc)?,
             }
+        }
+        Ok(())
+    }
+}
+
+fn copy_rows<'a>(rows: &'a [Row], value: &'a Json<'a>, doc: &mut Obj<'a>) -> Result<(), Rejected> {
+    for row in rows {
+        let node = match row.kind {
+            Kind::Keyword => keyword(value, &row.native)?.map(Node::Str),
+            Kind::Boolean => boolean(value, &row.native)?.map(Node::Bool),
+        };
+        if let Some(node) = node {
+            let (leaf, parents) = row.ecs.split_last().expect("an ECS name has a part");
+            let mut target = &mut *doc;
+            for part in parents {
+                target = target.section(part);
+            }
+            target.set(leaf, node);
         }
     }
     Ok(())
