@@ -151,7 +151,7 @@ impl CloudTrail {
         }
         let event_id = doc.get_obj("event").and_then(|e| e.get_str("id"));
         let event_id = event_id.filter(|id| !id.is_empty() && usable_id_length(id)).map(|id| id.to_string());
-        let mut body = Vec::with_capacity(text.len() * 2);
+        let mut body = Vec::with_capacity(text.len() * 3);
         doc.write(&mut body);
         Ok((body, event_id))
     }

@@ -5,6 +5,9 @@
 //! A HashMap iterates in hash-bucket order, so reproducing that string needs Java's
 //! String.hashCode and HashMap's table sizing. The pruned object is also kept as JSON in a
 //! `flattened` field when it is small and shallow enough for one.
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use crate::doc::{Node, Obj};
 use crate::errors::Rejected;
 use crate::json::write_str;
@@ -160,8 +163,8 @@ fn render_into(value: &Json, field: &str, depth: usize, out: &mut String) -> Res
         Json::Str(s) if s.is_empty() => return Ok(false),
         Json::Str(s) => out.push_str(s),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Int(n) => out.push_str(&n.to_string()),
-        Json::UInt(n) => out.push_str(&n.to_string()),
+        Json::Int(n) => write!(out, "{n}").expect("writing to a String"),
+        Json::UInt(n) => write!(out, "{n}").expect("writing to a String"),
         Json::Float(f) => out.push_str(&java_double(*f)),
         Json::Array(items) => {
             if depth >= MAX_DEPTH {
@@ -187,12 +190,13 @@ fn render_into(value: &Json, field: &str, depth: usize, out: &mut String) -> Res
             if depth >= MAX_DEPTH {
                 return Err(too_deep(field));
             }
-            let keys: Vec<&str> = o.members.iter().map(|(k, _)| k.as_ref()).collect();
             let start = out.len();
             out.push('{');
             let mut any = false;
-            for i in java_hash_order(&keys) {
-                let (key, item) = &o.members[i];
+            let mut order = [0u8; MAX_HASHED_KEYS];
+            let hashed = java_hash_order(&o.members, &mut order);
+            for position in 0..o.members.len() {
+                let (key, item) = &o.members[if hashed { order[position] as usize } else { position }];
                 let mark = out.len();
                 if any {
                     out.push_str(", ");
@@ -220,21 +224,26 @@ fn close(out: &mut String, start: usize, bracket: char, any: bool) -> bool {
     any
 }
 
-/// The order (as indexes into `keys`) in which a java.util.HashMap filled with `keys` iterates them.
-pub fn java_hash_order(keys: &[&str]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    let too_long = |k: &&str| k.len() > MAX_HASHED_KEY_CHARS && k.chars().count() > MAX_HASHED_KEY_CHARS;
-    if keys.len() > MAX_HASHED_KEYS || keys.iter().any(too_long) {
-        return order;
+/// The order in which a java.util.HashMap filled with the members' keys iterates them, as
+/// indexes into `order`; false when the keys are past the limits (then they keep their order).
+fn java_hash_order(members: &[(Cow<str>, Json)], order: &mut [u8; MAX_HASHED_KEYS]) -> bool {
+    let too_long = |k: &str| k.len() > MAX_HASHED_KEY_CHARS && k.chars().count() > MAX_HASHED_KEY_CHARS;
+    if members.len() > MAX_HASHED_KEYS || members.iter().any(|(k, _)| too_long(k)) {
+        return false;
     }
     let mut capacity = 16;
-    while keys.len() > capacity * 3 / 4 {
+    while members.len() > capacity * 3 / 4 {
         capacity *= 2;
     }
     let mask = capacity as u32 - 1;
+    let mut buckets = [0u32; MAX_HASHED_KEYS];
+    for (i, (key, _)) in members.iter().enumerate() {
+        buckets[i] = spread(java_string_hash(key)) & mask;
+        order[i] = i as u8;
+    }
     // Same bucket → insertion order: a stable sort by bucket index alone.
-    order.sort_by_key(|&i| spread(java_string_hash(keys[i])) & mask);
-    order
+    order[..members.len()].sort_by_key(|&i| buckets[i as usize]);
+    true
 }
 
 /// Java's String.hashCode: over UTF-16 code units.
@@ -287,10 +296,10 @@ mod tests {
     }
 
     #[test]
-    fn java_hash_order_of_unicode_keys() {
-        // "é" and "e" hash apart; keys past the limits keep their order.
-        assert_eq!(java_hash_order(&["b", "a"]), vec![1, 0]);
+    fn java_hash_order_and_its_limits() {
+        assert_eq!(rendered(r#"{"b":1,"a":2}"#).unwrap(), "{a=2, b=1}");
+        assert_eq!(rendered(r#"{"é":1,"e":2,"ü":3}"#).unwrap(), "{e=2, é=1, ü=3}");
         let long = "k".repeat(129);
-        assert_eq!(java_hash_order(&["b", &long, "a"]), vec![0, 1, 2]);
+        assert_eq!(rendered(&format!(r#"{{"b":1,"{long}":2,"a":3}}"#)).unwrap(), format!("{{b=1, {long}=2, a=3}}"));
     }
 }

@@ -26,7 +26,7 @@ pub struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     pub fn new() -> Self {
-        Obj { fields: Vec::new() }
+        Obj { fields: Vec::with_capacity(4) }
     }
 
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {

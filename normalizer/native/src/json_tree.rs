@@ -6,6 +6,7 @@
 //! (a Python dict's behaviour).
 use std::borrow::Cow;
 use std::fmt;
+use std::io::Write as _;
 
 use foldhash::{HashMap, HashMapExt};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -112,8 +113,8 @@ impl<'a> Json<'a> {
         match self {
             Json::Null => out.extend_from_slice(b"null"),
             Json::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Json::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Json::UInt(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Json::Int(n) => write!(out, "{n}").expect("writing to a Vec"),
+            Json::UInt(n) => write!(out, "{n}").expect("writing to a Vec"),
             Json::Float(f) => write_float(out, *f),
             Json::Str(s) => write_str(out, s),
             Json::Array(items) => {
