@@ -7,9 +7,10 @@ Shapes recognized (after decompression):
 - CloudTrail digest files (`digestStartTime`, `digestS3Object`, …): recognized and skipped.
 
 Records are cut out of a bounded byte buffer. The fast path trusts the separator AWS writes
-between records (`},{"eventVersion"`) and confirms the cut with a native JSON check (the
-normalizer parses the record natively; building Python objects here would only be thrown away);
-any other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
+between records (`},{"eventVersion"`) and, where the separator could be inside the record,
+confirms the cut with a native JSON check (the normalizer parses the record natively: building
+Python objects here would only be thrown away); any other layout goes through a bracket/string
+scanner. A record that cannot be parsed becomes a
 located NormalizationError and reading resumes at the next record.
 """
 from __future__ import annotations
@@ -179,23 +180,30 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
     number = 0
     source = inp.source
     while True:
-        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one find, one parse.
-        buf, pos = inp.buf, inp.pos
-        if buf.startswith(b"{", pos) and inp.searched.get(_SEPARATOR, 0) <= inp.base + pos:
-            end = buf.find(_SEPARATOR, pos, pos + MAX_RECORD_BYTES)
-            if end != -1:
+        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one find and one native
+        # check per record, in a tight loop over what is buffered. Anything else (the last
+        # record, a bad one, a record cut by the buffer's end) goes the careful way below.
+        buf, pos, base = inp.buf, inp.pos, inp.base
+        if inp.searched.get(_SEPARATOR, 0) <= base + pos:
+            while buf.startswith(b"{", pos):
+                end = buf.find(_SEPARATOR, pos, pos + MAX_RECORD_BYTES)
+                if end == -1:
+                    break
                 raw = buf[pos : end + 1]
-                if is_json_value(raw):
-                    try:
-                        text = raw.decode("utf-8")
-                    except UnicodeDecodeError:
-                        pass  # the careful path below says what is wrong
-                    else:
-                        number += 1
-                        inp.pos = end + 2  # past the comma
-                        yield RawRecord(text, source, number, inp.base + pos)
-                        inp.compact()
-                        continue
+                # `},{` outside strings only occurs between array elements, so a record that
+                # opens no array cannot hold the separator: the cut is right, and a record that is
+                # not JSON anyway is rejected by the normalizer, located here. A record with an
+                # array might end inside it (an object list with eventVersion keys): check it.
+                if b"[" in raw and not is_json_value(raw):
+                    break
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    break
+                number += 1
+                inp.pos = end + 2  # past the comma
+                yield RawRecord(text, source, number, base + pos)
+                pos = end + 2
         inp.compact()
         first = inp.peek()
         if first is None:
