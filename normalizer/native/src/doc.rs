@@ -120,7 +120,8 @@ impl<'a> Obj<'a> {
 /// Key equality, cheapest checks first: most keys differ in length or first byte, and the
 /// same key is often the very same string (a plan's or a literal).
 pub fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
+    // Compared inline: keys are short, and a library memcmp call costs more than the comparison.
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
 }
 
 impl Node<'_> {
