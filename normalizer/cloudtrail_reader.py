@@ -7,10 +7,9 @@ Shapes recognized (after decompression):
 - CloudTrail digest files (`digestStartTime`, `digestS3Object`, …): recognized and skipped.
 
 Records are cut out of a bounded byte buffer. The fast path trusts the separator AWS writes
-between records (`},{"eventVersion"`) and, where the separator could be inside the record,
-confirms the cut with a native JSON check (the normalizer parses the record natively: building
-Python objects here would only be thrown away); any other layout goes through a bracket/string
-scanner. A record that cannot be parsed becomes a
+between records (`},{"eventVersion"`), found and confirmed natively (normalizer/native/src/
+cloudtrail_cut.rs; the normalizer parses the record natively, so building Python objects here
+would only be thrown away); any other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
 located NormalizationError and reading resumes at the next record.
 """
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import BinaryIO
 
 import orjson
 
-from normalizer._native import is_json_value
+from normalizer._native import RecordCutter
 from normalizer.errors import NormalizationError
 from normalizer.readers import CHUNK, DECOMPRESSION_ERRORS, MAX_RECORD_BYTES
 from normalizer.records import RawRecord, Skipped
@@ -29,6 +28,8 @@ from normalizer.records import RawRecord, Skipped
 Item = RawRecord | Skipped | NormalizationError
 
 _SEPARATOR = b'},{"eventVersion"'
+# Finds the separator and confirms the cut, natively: the fast path's whole per-record work.
+_CUT = RecordCutter(_SEPARATOR).cut
 _RECORDS = re.compile(rb'\{\s*"Records"\s*:\s*\[')
 _DIGEST_KEY = re.compile(
     rb'"(?:digestStartTime|digestEndTime|digestS3Object|digestS3Bucket|digestSignatureAlgorithm|'
@@ -179,6 +180,7 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
     """The elements of a Records array; `pos` is just past its '['."""
     number = 0
     source = inp.source
+    cut = _CUT
     while True:
         # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one find and one native
         # check per record, in a tight loop over what is buffered. Anything else (the last
@@ -186,18 +188,11 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
         buf, pos, base = inp.buf, inp.pos, inp.base
         if inp.searched.get(_SEPARATOR, 0) <= base + pos:
             while buf.startswith(b"{", pos):
-                end = buf.find(_SEPARATOR, pos, pos + MAX_RECORD_BYTES)
+                end = cut(buf, pos, pos + MAX_RECORD_BYTES)
                 if end == -1:
                     break
-                raw = buf[pos : end + 1]
-                # `},{` outside strings only occurs between array elements, so a record that
-                # opens no array cannot hold the separator: the cut is right, and a record that is
-                # not JSON anyway is rejected by the normalizer, located here. A record with an
-                # array might end inside it (an object list with eventVersion keys): check it.
-                if b"[" in raw and not is_json_value(raw):
-                    break
                 try:
-                    text = raw.decode("utf-8")
+                    text = buf[pos : end + 1].decode("utf-8")
                 except UnicodeDecodeError:
                     break
                 number += 1

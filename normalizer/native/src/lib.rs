@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cloudtrail;
 mod cloudtrail_copy;
+mod cloudtrail_cut;
 mod cloudtrail_entities;
 mod cloudtrail_identity;
 mod cloudtrail_objects;
@@ -19,15 +20,9 @@ mod json_tree;
 mod numbers;
 mod timestamps;
 
-/// True when `data` is exactly one well-formed JSON value (how a reader confirms where it cut).
-#[pyfunction]
-fn is_json_value(data: &[u8]) -> bool {
-    json_tree::is_one_value(data)
-}
-
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cloudtrail::CloudTrail>()?;
-    m.add_function(wrap_pyfunction!(is_json_value, m)?)?;
+    m.add_class::<cloudtrail_cut::RecordCutter>()?;
     Ok(())
 }
