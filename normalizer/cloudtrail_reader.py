@@ -182,19 +182,16 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
     source = inp.source
     cut = _CUT
     while True:
-        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one find and one native
-        # check per record, in a tight loop over what is buffered. Anything else (the last
+        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one native call per
+        # record cuts, checks and decodes it, in a tight loop over what is buffered. Anything else (the last
         # record, a bad one, a record cut by the buffer's end) goes the careful way below.
         buf, pos, base = inp.buf, inp.pos, inp.base
         if inp.searched.get(_SEPARATOR, 0) <= base + pos:
             while buf.startswith(b"{", pos):
-                end = cut(buf, pos, pos + MAX_RECORD_BYTES)
-                if end == -1:
+                found = cut(buf, pos, pos + MAX_RECORD_BYTES)
+                if found is None:
                     break
-                try:
-                    text = buf[pos : end + 1].decode("utf-8")
-                except UnicodeDecodeError:
-                    break
+                end, text = found
                 number += 1
                 inp.pos = end + 2  # past the comma
                 yield RawRecord(text, source, number, base + pos)

@@ -3,6 +3,7 @@
 //! finds the separator (memchr's SIMD substring search) and confirms the cut.
 use memchr::memmem;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::json_tree::is_one_value;
 
@@ -18,14 +19,23 @@ impl RecordCutter {
         RecordCutter { separator: separator.to_vec() }
     }
 
-    /// Index of the separator ending the record at `start` (searching below `limit`), or -1
-    /// when there is none or the cut is not one whole JSON value.
-    fn cut(&self, data: &[u8], start: usize, limit: usize) -> isize {
+    /// (index of the separator ending the record at `start`, the record's text), searching
+    /// below `limit`; None when there is no separator, or the cut is not one whole JSON value,
+    /// or not UTF-8 (the reader's careful path then says what is wrong).
+    fn cut<'py>(&self, py: Python<'py>, data: &[u8], start: usize, limit: usize) -> Option<(usize, Bound<'py, PyString>)> {
+        let end = self.find(data, start, limit)?;
+        let text = std::str::from_utf8(&data[start..=end]).ok()?;
+        Some((end, PyString::new(py, text)))
+    }
+}
+
+impl RecordCutter {
+    fn find(&self, data: &[u8], start: usize, limit: usize) -> Option<usize> {
         let limit = limit.min(data.len());
         if start >= limit {
-            return -1;
+            return None;
         }
-        let Some(found) = memmem::find(&data[start..limit], &self.separator) else { return -1 };
+        let found = memmem::find(&data[start..limit], &self.separator)?;
         let end = start + found;
         let record = &data[start..=end];
         // `},{` outside strings only occurs between array elements, so a record that opens no
@@ -33,9 +43,9 @@ impl RecordCutter {
         // rejected by the normalizer). A record with an array might end inside it (an object
         // list with eventVersion keys): check that the cut is one whole value.
         if memchr::memchr(b'[', record).is_some() && !is_one_value(record) {
-            return -1;
+            return None;
         }
-        end as isize
+        Some(end)
     }
 }
 
@@ -47,10 +57,10 @@ mod tests {
     fn cuts_at_the_separator_outside_the_record() {
         let cutter = RecordCutter::new(br#"},{"eventVersion""#);
         let data = br#"{"a":1},{"eventVersion":"1"},{"eventVersion":"2"}"#;
-        assert_eq!(cutter.cut(data, 0, data.len()), 6);
+        assert_eq!(cutter.find(data, 0, data.len()), Some(6));
         let nested = br#"{"a":[{"b":1},{"eventVersion":"x"}]},{"eventVersion":"2"}"#;
-        assert_eq!(cutter.cut(nested, 0, nested.len()), -1);
-        assert_eq!(cutter.cut(data, 0, 5), -1);
-        assert_eq!(cutter.cut(data, 60, 10), -1);
+        assert_eq!(cutter.find(nested, 0, nested.len()), None);
+        assert_eq!(cutter.find(data, 0, 5), None);
+        assert_eq!(cutter.find(data, 60, 10), None);
     }
 }
