@@ -77,8 +77,10 @@ impl CopyPlan {
     }
 }
 
-/// Levels with more keys than this look members up one key at a time.
-const MAX_INDEXED_STEPS: usize = 64;
+/// Levels with more keys than this look members up one key at a time, and so do levels with
+/// a handful (searching a few keys is cheaper than hashing every member).
+const MAX_INDEXED_STEPS: usize = 32;
+const MIN_INDEXED_STEPS: usize = 6;
 
 impl Level {
     fn entry(&mut self, key: &str, make: impl FnOnce() -> Step) -> &mut Step {
@@ -93,7 +95,7 @@ impl Level {
         // Find the planned keys among the record's members, then copy them in table order
         // (the order the first bad value is found in, as the Python copier did).
         let mut found: [Option<&'a Json<'a>>; MAX_INDEXED_STEPS] = [None; MAX_INDEXED_STEPS];
-        let indexed = self.steps.len() <= MAX_INDEXED_STEPS;
+        let indexed = (MIN_INDEXED_STEPS..=MAX_INDEXED_STEPS).contains(&self.steps.len());
         if indexed {
             for (key, value) in &source.members {
                 if let Some(&i) = self.index.get(key.as_ref()) {
