@@ -19,6 +19,10 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
     `original=True` keeps the raw record in `event.original`.
     """
     kind = log_type(type_name)
+    document = kind.document
+    # Normalized(...) runs the NamedTuple's Python-level __new__; building the tuple directly
+    # costs half as much, once per record.
+    new_tuple = tuple.__new__
     try:
         items = kind.read(open_object(stream), source)
         for item in items:
@@ -26,7 +30,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                 yield item
                 continue
             try:
-                doc_id, body, dataset = kind.document(item, original)
+                doc_id, body, dataset = document(item, original)
             except NormalizationError as exc:
                 yield exc.located(source=item.source, line=item.line, offset=item.offset, raw=item.raw_excerpt())
                 continue
@@ -37,6 +41,6 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                     offset=item.offset, raw=item.raw_excerpt(),
                 )
                 continue
-            yield Normalized(doc_id, body, dataset, item)
+            yield new_tuple(Normalized, (doc_id, body, dataset, item))
     except DECOMPRESSION_ERRORS as exc:
         yield NormalizationError(f"corrupt or truncated compressed data: {exc}", source=source)
