@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::Write as _;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
@@ -239,22 +239,28 @@ impl<'de> Visitor<'de> for Seed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let inner = self.nested()?;
         let mut members: Vec<(Cow<'de, str>, Json<'de>)> = Vec::new();
-        // Past a few keys, repeated keys are found by hashing (a hostile object may have millions).
-        let mut index: HashMap<Cow<'de, str>, usize> = HashMap::new();
+        // Repeated keys are rare: a 64-bit signature set says which keys may have been seen
+        // (only those are searched for), and past a few keys they are found by hashing (a
+        // hostile object may have millions).
+        let mut signatures: u64 = 0;
+        let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let value = map.next_value_seed(Seed { depth: inner.depth })?;
-            let seen = if members.len() < HASHED_ABOVE {
-                members.iter().position(|(k, _)| *k == key)
-            } else {
-                if index.is_empty() {
-                    index.extend(members.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)));
+            let signature = 1u64 << (key.len() ^ usize::from(key.as_bytes().last().copied().unwrap_or(0))) % 64;
+            let seen = match &mut index {
+                None if signatures & signature == 0 => None,
+                None if members.len() < HASHED_ABOVE => members.iter().position(|(k, _)| same_key(k, &key)),
+                None => {
+                    let built = members.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+                    index.insert(built).get(&key).copied()
                 }
-                index.get(&key).copied()
+                Some(index) => index.get(&key).copied(),
             };
+            signatures |= signature;
             match seen {
                 Some(i) => members[i].1 = value, // a repeated key: Python keeps the last value
                 None => {
-                    if !index.is_empty() {
+                    if let Some(index) = &mut index {
                         index.insert(key.clone(), members.len());
                     }
                     members.push((key, value));
