@@ -6,6 +6,7 @@
 //! rules below combine or convert the rest. Values are hostile input: anything Elasticsearch
 //! would refuse is a NormalizationError naming the native field.
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use foldhash::{HashMap, HashSet};
@@ -206,7 +207,7 @@ impl CloudTrail {
 
     /// ISO 8601 → UTC with milliseconds; shapes other than AWS's own are left to timestamps.from_iso.
     fn time(&self, py: Python<'_>, value: &Json, field: &str) -> Result<String, Failure> {
-        if let Some(converted) = value.as_str().and_then(iso_utc) {
+        if let Some(converted) = value.as_str().and_then(cached_iso_utc) {
             return Ok(converted);
         }
         from_iso(py, value, field).map_err(Failure::Python)
@@ -222,6 +223,26 @@ impl CloudTrail {
         }
         Ok(())
     }
+}
+
+/// A file's events share few distinct timestamps: each is converted once (per thread, bounded:
+/// hostile input can invent timestamps without end).
+fn cached_iso_utc(value: &str) -> Option<String> {
+    const MAX_CACHED_TIMES: usize = 100_000;
+    thread_local! {
+        static TIMES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::default());
+    }
+    TIMES.with_borrow_mut(|times| {
+        if let Some(found) = times.get(value) {
+            return Some(found.clone());
+        }
+        let converted = iso_utc(value)?;
+        if times.len() >= MAX_CACHED_TIMES {
+            times.clear();
+        }
+        times.insert(value.to_owned(), converted.clone());
+        Some(converted)
+    })
 }
 
 /// `aws.cloudtrail`, the home of the fields with no ECS equivalent.
