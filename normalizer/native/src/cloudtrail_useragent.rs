@@ -7,18 +7,22 @@
 //! 4.9.184; a browser → its family, version, OS and device; anything else → name "Other".
 //! uap-core calls any agent containing "bot" (botocore, Boto3) a "Spider" device; so does this
 //! module, for parity with documents indexed by Elastic's integration.
-use std::sync::{Arc, LazyLock, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::LazyLock;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use regex::Regex;
 
 use crate::doc::{Node, Obj};
 
-/// Agents repeat: each one's whole `user_agent` object is written once and shared. Bounded
-/// (hostile input can invent agents without end), and huge agents are parsed but not remembered.
+/// Agents repeat: each one's whole `user_agent` object is written once and shared (per thread,
+/// bounded: hostile input can invent agents without end; huge agents are parsed but not kept).
 const MAX_CACHED: usize = 20_000;
 const MAX_CACHED_CHARS: usize = 1024;
-static CACHE: LazyLock<Mutex<HashMap<String, Arc<[u8]>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+thread_local! {
+    static CACHE: RefCell<HashMap<String, Rc<[u8]>>> = RefCell::new(HashMap::default());
+}
 
 /// What the parser found: ECS user_agent.* fields besides `original`.
 #[derive(Debug, PartialEq)]
@@ -71,24 +75,24 @@ fn joined(captures: &regex::Captures) -> String {
 }
 
 /// ECS `user_agent` for `agent` (`original` and what the parser found), as JSON.
-pub fn user_agent_json(agent: &str) -> Arc<[u8]> {
+pub fn user_agent_json(agent: &str) -> Rc<[u8]> {
     if agent.len() > MAX_CACHED_CHARS {
         return write(agent);
     }
-    // A poisoned lock only means another thread panicked mid-insert: the map is still usable.
-    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(found) = cache.get(agent) {
-        return found.clone();
-    }
-    let json = write(agent);
-    if cache.len() >= MAX_CACHED {
-        cache.clear();
-    }
-    cache.insert(agent.to_owned(), json.clone());
-    json
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(found) = cache.get(agent) {
+            return found.clone();
+        }
+        let json = write(agent);
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(agent.to_owned(), json.clone());
+        json
+    })
 }
 
-fn write(agent: &str) -> Arc<[u8]> {
+fn write(agent: &str) -> Rc<[u8]> {
     let mut object = Obj::new();
     object.set_str("original", agent);
     parse(agent).write_into(&mut object);

@@ -4,7 +4,7 @@
 //! values) and a later rule may replace an earlier value, so the document is a tree first, like
 //! the Python dict it replaces; keys keep their first insertion place, as a dict's do.
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::json::write_str;
 
@@ -15,7 +15,7 @@ pub enum Node<'a> {
     /// A value already written as JSON (a flattened copy of a free-form object).
     Json(Vec<u8>),
     /// JSON shared between documents (a cached user agent).
-    Shared(Arc<[u8]>),
+    Shared(Rc<[u8]>),
     Obj(Obj<'a>),
 }
 
