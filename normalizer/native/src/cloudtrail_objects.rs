@@ -195,8 +195,8 @@ fn render_into(value: &Json, field: &str, depth: usize, out: &mut String) -> Res
             let mut any = false;
             let mut order = [0u8; MAX_HASHED_KEYS];
             let hashed = java_hash_order(&o.members, &mut order);
-            for position in 0..o.members.len() {
-                let (key, item) = &o.members[if hashed { order[position] as usize } else { position }];
+            for (position, &hashed_position) in order.iter().enumerate().take(o.members.len()) {
+                let (key, item) = &o.members[if hashed { usize::from(hashed_position) } else { position }];
                 let mark = out.len();
                 if any {
                     out.push_str(", ");

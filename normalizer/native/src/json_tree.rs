@@ -246,7 +246,7 @@ impl<'de> Visitor<'de> for Seed {
         let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let value = map.next_value_seed(Seed { depth: inner.depth })?;
-            let signature = 1u64 << (key.len() ^ usize::from(key.as_bytes().last().copied().unwrap_or(0))) % 64;
+            let signature = 1u64 << ((key.len() ^ usize::from(key.as_bytes().last().copied().unwrap_or(0))) % 64);
             let seen = match &mut index {
                 None if signatures & signature == 0 => None,
                 None if members.len() < HASHED_ABOVE => members.iter().position(|(k, _)| same_key(k, &key)),
