@@ -7,8 +7,9 @@ Shapes recognized (after decompression):
 - CloudTrail digest files (`digestStartTime`, `digestS3Object`, …): recognized and skipped.
 
 Records are cut out of a bounded byte buffer. The fast path trusts the separator AWS writes
-between records (`},{"eventVersion"`) or a line end, and confirms the cut by parsing it; any
-other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
+between records (`},{"eventVersion"`), found and confirmed natively (normalizer/native/src/
+cloudtrail_cut.rs; the normalizer parses the record natively, so building Python objects here
+would only be thrown away); any other layout goes through a bracket/string scanner. A record that cannot be parsed becomes a
 located NormalizationError and reading resumes at the next record.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import BinaryIO
 
 import orjson
 
+from normalizer._native import RecordCutter
 from normalizer.errors import NormalizationError
 from normalizer.readers import CHUNK, DECOMPRESSION_ERRORS, MAX_RECORD_BYTES
 from normalizer.records import RawRecord, Skipped
@@ -26,6 +28,8 @@ from normalizer.records import RawRecord, Skipped
 Item = RawRecord | Skipped | NormalizationError
 
 _SEPARATOR = b'},{"eventVersion"'
+# Finds the separator and confirms the cut, natively: the fast path's whole per-record work.
+_CUT = RecordCutter(_SEPARATOR).cut
 _RECORDS = re.compile(rb'\{\s*"Records"\s*:\s*\[')
 _DIGEST_KEY = re.compile(
     rb'"(?:digestStartTime|digestEndTime|digestS3Object|digestS3Bucket|digestSignatureAlgorithm|'
@@ -104,7 +108,9 @@ class _Input:
         """The 1-based line number of `buf[index]`."""
         start = self.counted - self.base
         if index > start:
-            self.newlines += self.buf.count(b"\n", start, index)
+            # find is memchr-fast and an S3 Records file has no newline at all; count is not.
+            if self.buf.find(b"\n", start, index) != -1:
+                self.newlines += self.buf.count(b"\n", start, index)
             self.counted = self.base + index
         return self.newlines + 1
 
@@ -132,7 +138,10 @@ class _Input:
 
 
 def read_records(stream: BinaryIO, source: str) -> Iterator[Item]:
-    """Yield RawRecords (parsed: `data` is set), Skipped digests and located errors, in order."""
+    """Yield RawRecords, Skipped digests and located errors, in order.
+
+    Records cut by the fast path carry only their text; those the careful path parsed keep `data`.
+    """
     inp = _Input(stream, source)
     inp.ensure(len(_BOM))
     if inp.buf.startswith(_BOM):
@@ -171,24 +180,25 @@ def _records(inp: _Input, *, wrapped: bool) -> Iterator[Item]:
     """The elements of a Records array; `pos` is just past its '['."""
     number = 0
     source = inp.source
+    cut = _CUT
+    # RawRecord(...) runs the NamedTuple's Python-level __new__; building the tuple directly
+    # (all six fields given) costs half as much, once per record.
+    new_tuple = tuple.__new__
     while True:
-        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one find, one parse.
-        buf, pos = inp.buf, inp.pos
-        if buf.startswith(b"{", pos) and inp.searched.get(_SEPARATOR, 0) <= inp.base + pos:
-            end = buf.find(_SEPARATOR, pos, pos + MAX_RECORD_BYTES)
-            if end != -1:
-                raw = buf[pos : end + 1]
-                try:
-                    data = orjson.loads(raw)
-                    text = raw.decode("utf-8")
-                except (orjson.JSONDecodeError, UnicodeDecodeError):
-                    pass  # the careful path below says what is wrong
-                else:
-                    number += 1
-                    inp.pos = end + 2  # past the comma
-                    yield RawRecord(text, source, number, inp.base + pos, data)
-                    inp.compact()
-                    continue
+        # Fast path for the layout AWS writes, `{…},{"eventVersion"…`: one native call per
+        # record cuts, checks and decodes it, in a tight loop over what is buffered. Anything else (the last
+        # record, a bad one, a record cut by the buffer's end) goes the careful way below.
+        buf, pos, base = inp.buf, inp.pos, inp.base
+        if inp.searched.get(_SEPARATOR, 0) <= base + pos:
+            while buf.startswith(b"{", pos):
+                found = cut(buf, pos, pos + MAX_RECORD_BYTES)
+                if found is None:
+                    break
+                end, text = found
+                number += 1
+                inp.pos = end + 2  # past the comma
+                yield new_tuple(RawRecord, (text, source, number, base + pos, None, None))
+                pos = end + 2
         inp.compact()
         first = inp.peek()
         if first is None:

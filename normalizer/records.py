@@ -1,9 +1,8 @@
 """Values that travel between readers, normalizers and sinks."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -11,9 +10,11 @@ import orjson
 MAX_RAW_CHARS = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One native record as a reader split it out of an object.
+
+    A NamedTuple, not a frozen dataclass: one is made per record, and a frozen dataclass's
+    __init__ (a setattr call per field) costs three times a tuple's construction.
 
     `text` is the record's raw text; `data` is its parsed form when the reader had to
     parse it anyway (CloudTrail's {"Records": [...]}), so normalizers need not parse twice.
@@ -26,15 +27,6 @@ class RawRecord:
     offset: int
     data: Any = None
     header: tuple[str, ...] | None = None
-
-    def __init__(self, text: str, source: str, line: int, offset: int, data: Any = None,
-                 header: tuple[str, ...] | None = None) -> None:
-        _record_slots[0](self, text)
-        _record_slots[1](self, source)
-        _record_slots[2](self, line)
-        _record_slots[3](self, offset)
-        _record_slots[4](self, data)
-        _record_slots[5](self, header)
 
     def raw_excerpt(self) -> str:
         """The raw text, capped for dead-letter storage."""
@@ -50,13 +42,13 @@ class Skipped:
     count: int = 1
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class Normalized:
+class Normalized(NamedTuple):
     """An ECS document as JSON bytes, with its deterministic Elasticsearch `_id`, its
     `event.dataset` (which data stream it belongs to) and the record it came from.
 
     The document travels as bytes because bytes are what the sinks write: the high-volume
     sources build them natively without ever making Python objects (normalizer/native).
+    A NamedTuple for the same reason as RawRecord.
     """
 
     doc_id: str
@@ -64,28 +56,7 @@ class Normalized:
     dataset: str
     record: RawRecord
 
-    def __init__(self, doc_id: str, body: bytes, dataset: str, record: RawRecord) -> None:
-        _normalized_slots[0](self, doc_id)
-        _normalized_slots[1](self, body)
-        _normalized_slots[2](self, dataset)
-        _normalized_slots[3](self, record)
-
     @property
     def doc(self) -> dict:
         """The document as a dict, parsed on demand (for callers that inspect it)."""
         return orjson.loads(self.body)
-
-
-def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
-    """Each field's slot setter, in field order.
-
-    A frozen dataclass's generated __init__ stores each field through object.__setattr__ (a call
-    and a type lookup per field); RawRecord and Normalized are made once per record, by the
-    million, so their __init__ stores through the slots' own descriptors instead: half the cost,
-    and the instances are just as frozen afterwards.
-    """
-    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
-
-
-_record_slots = _slot_setters(RawRecord)
-_normalized_slots = _slot_setters(Normalized)

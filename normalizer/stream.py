@@ -20,6 +20,9 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
     """
     kind = log_type(type_name)
     document = kind.document
+    # Normalized(...) runs the NamedTuple's Python-level __new__; building the tuple directly
+    # costs half as much, once per record.
+    new_tuple = tuple.__new__
     try:
         items = kind.read(open_object(stream), source)
         for item in items:
@@ -38,6 +41,6 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
                     offset=item.offset, raw=item.raw_excerpt(),
                 )
                 continue
-            yield Normalized(doc_id, body, dataset, item)
+            yield new_tuple(Normalized, (doc_id, body, dataset, item))
     except DECOMPRESSION_ERRORS as exc:
         yield NormalizationError(f"corrupt or truncated compressed data: {exc}", source=source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -13,13 +14,14 @@ from hypothesis import strategies as st
 from results import leaves
 
 from normalizer import cloudtrail
-from normalizer.cloudtrail_objects import java_double, java_hash_order, prune_render
+from normalizer.converters import is_ip
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import ecs_types, native_to_ecs
 from normalizer.mapping import mappings
 from normalizer.readers import MAX_RECORD_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.stream import normalize_stream
+from normalizer.timestamps import from_iso
 
 GOLDEN = Path(__file__).parent / "golden" / "cloudtrail"
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs" / "123456789012"
@@ -111,7 +113,7 @@ def test_records_file_is_streamed_not_loaded() -> None:
     data = records_file(numbered(20000))  # ~10 MB
     stream = Trickle(data, 1 << 20)
     first = next(cloudtrail.read(stream, "big.json"))  # type: ignore[arg-type]
-    assert isinstance(first, RawRecord) and first.data["eventName"] == "Call0"
+    assert isinstance(first, RawRecord) and orjson.loads(first.text)["eventName"] == "Call0"
     assert stream.position <= 2 * (1 << 20) < len(data)
 
 
@@ -119,14 +121,14 @@ def test_record_straddling_reads_is_reassembled() -> None:
     """Records cut across many small reads come out whole."""
     data = records_file(numbered(50))
     items = list(cloudtrail.read(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
-    assert [i.data["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
+    assert [orjson.loads(i.text)["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
 
 
 def test_record_offsets_point_at_the_record() -> None:
     """Each record's offset is where its JSON starts in the decompressed object."""
     data = records_file(numbered(3))
     for item in cloudtrail.read(io.BytesIO(data), "x.json"):
-        assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == item.data
+        assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == orjson.loads(item.text)
 
 
 def test_pretty_printed_records_file() -> None:
@@ -458,9 +460,12 @@ def test_too_deep_object_keeps_only_the_string() -> None:
 
 def test_java_hash_order() -> None:
     """Keys come out in java.util.HashMap order, which is what Elastic's string form shows."""
-    assert java_hash_order(("roleArn", "roleSessionName", "durationSeconds")) == (
-        "durationSeconds", "roleArn", "roleSessionName")
-    assert java_hash_order(("credentials", "assumedRoleUser")) == ("assumedRoleUser", "credentials")
+    params = {"roleArn": "r", "roleSessionName": "s", "durationSeconds": 1}
+    assert norm(requestParameters=params)["aws"]["cloudtrail"]["request_parameters"] == (
+        "{durationSeconds=1, roleArn=r, roleSessionName=s}")
+    response = {"credentials": "c", "assumedRoleUser": "u"}
+    assert norm(responseElements=response)["aws"]["cloudtrail"]["response_elements"] == (
+        "{assumedRoleUser=u, credentials=c}")
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -469,13 +474,14 @@ def test_java_hash_order() -> None:
 ])
 def test_java_double_format(value: float, text: str) -> None:
     """Floating point values are written as Java's Double.toString writes them."""
-    assert java_double(value) == text
+    assert norm(additionalEventData={"v": value})["aws"]["cloudtrail"]["additional_eventdata"] == f"{{v={text}}}"
 
 
 def test_prune_render_of_scalars() -> None:
-    """A scalar object (requestParameters as a bare string) is kept as it is."""
-    assert prune_render("plain", "requestParameters") == ("plain", "plain")
-    assert prune_render("", "requestParameters") is None
+    """A scalar object (requestParameters as a bare string) is kept as it is; an empty one is left out."""
+    ct = norm(requestParameters="plain")["aws"]["cloudtrail"]
+    assert (ct["request_parameters"], ct["flattened"]["request_parameters"]) == ("plain", "plain")
+    assert "request_parameters" not in norm(requestParameters="")["aws"]["cloudtrail"]
 
 
 def test_insight_event() -> None:
@@ -676,3 +682,92 @@ def test_reader_never_raises(noise: bytes, cut: int) -> None:
     data = records_file(numbered(2))[:cut] + noise
     for item in run(data):
         assert isinstance(item, (Normalized, Skipped, NormalizationError))
+
+
+# --- the native core's edge cases ----------------------------------------------------------------
+
+def test_nested_separator_is_not_a_record_boundary() -> None:
+    """AWS's record separator inside a record (an object list with eventVersion keys) does not cut it."""
+    inner = event(eventID="outer", responseElements={"items": [{"a": 1}, {"eventVersion": "x", "b": 2}]})
+    results = run(records_file([inner, event(eventID="next")]))
+    assert [d["event"]["id"] for d in docs(results)] == ["outer", "next"] and not errors(results)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_floats_are_written_as_python_orjson_and_java_write_them(value: float) -> None:
+    """A float keeps Python's str() as a keyword, orjson's form in flattened, and Java's in the string form."""
+    raw = orjson.dumps(event(eventVersion=value, additionalEventData={"v": value})).decode()
+    _, body, _ = cloudtrail.document(RawRecord(raw, "f.json", 1, 0), False)
+    ct = orjson.loads(body)["aws"]["cloudtrail"]
+    assert ct["event_version"] == str(value)
+    assert b'"additional_eventdata":{"v":' + orjson.dumps(value) + b"}" in body
+    java = ct["additional_eventdata"][len("{v="):-1]
+    assert float(java.replace("E", "e")) == value and ("E" in java) == (not 1e-3 <= abs(value) < 1e7 and value != 0)
+
+
+def test_integers_past_64_bits_become_floats_as_in_python() -> None:
+    """Integers orjson reads as floats (past 64 bits) are floats in every form; 64-bit ones stay exact."""
+    params = {"n": 2**64 - 1, "k": -(2**63)}
+    raw = orjson.dumps(event(requestParameters=params))[:-1] + b',"brandNew":[18446744073709551616,-9223372036854775809]}'
+    doc = cloudtrail.normalize(RawRecord(raw.decode(), "n.json", 1, 0))
+    ct = doc["aws"]["cloudtrail"]
+    assert ct["flattened"]["request_parameters"] == params
+    assert ct["request_parameters"] == "{k=-9223372036854775808, n=18446744073709551615}"
+    assert ct["flattened"]["unmapped"] == {"brandNew": [1.8446744073709552e19, -9.223372036854776e18]}
+
+
+def test_escapes_controls_and_non_ascii_round_trip() -> None:
+    """Quotes, backslashes, control characters and non-ASCII text come out as they went in."""
+    text = 'é😀 "q" \\ \x00\x1f\n\t\u2028'
+    doc = norm(userAgent=text, errorMessage=text, requestParameters={text: text})
+    assert doc["user_agent"]["original"] == text and doc["aws"]["cloudtrail"]["error_message"] == text
+    assert doc["aws"]["cloudtrail"]["flattened"]["request_parameters"] == {text: text}
+    assert doc["aws"]["cloudtrail"]["request_parameters"] == f"{{{text}={text}}}"
+
+
+@pytest.mark.parametrize("raw", [
+    '{"eventName":"\\ud800"}', '{"eventName":"a"', '{"eventName":"a"} x', '{"eventTime":1e400}',
+    '[' * 1025 + ']' * 1025, '{"eventName":"a","x":' + '[' * 1024 + ']' * 1024 + '}',
+])
+def test_invalid_json_is_a_normalization_error(raw: str) -> None:
+    """Bad escapes, truncation, trailing data, infinite numbers and nesting past orjson's limit are invalid JSON."""
+    with pytest.raises(NormalizationError, match="invalid JSON"):
+        cloudtrail.normalize(RawRecord(raw, "bad.json", 1, 0))
+
+
+def test_lone_surrogate_in_text_is_a_normalization_error() -> None:
+    """A record text that cannot be UTF-8 (a lone surrogate) is rejected, not an exception of another kind."""
+    with pytest.raises(NormalizationError):
+        cloudtrail.normalize(RawRecord('{"eventName":"\ud800"}', "s.json", 1, 0))
+
+
+def test_repeated_keys_keep_the_last_value() -> None:
+    """A key given twice keeps its last value, as Python's JSON parsers do."""
+    doc = cloudtrail.normalize(RawRecord('{"eventName":"First","eventSource":"iam.amazonaws.com","eventName":"CreateUser"}',
+                                         "d.json", 1, 0))
+    assert doc["event"]["action"] == "CreateUser" and doc["event"]["category"] == ["iam"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.ip_addresses().map(str), st.from_regex(r"\A[0-9a-fA-F:.%]{0,24}\Z")))
+def test_source_ip_is_what_inet_pton_accepts(address: str) -> None:
+    """source.ip is set exactly for the addresses the C library's inet_pton accepts."""
+    doc = norm(sourceIPAddress=address)
+    expected = bool(address) and is_ip(address)
+    assert ("ip" in doc.get("source", {})) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(), st.sampled_from(["Z", "z", "", "+05:30", "-11:00", "+00:00"]), st.integers(0, 9))
+def test_event_time_is_what_from_iso_gives(moment: datetime, zone: str, digits: int) -> None:
+    """@timestamp equals timestamps.from_iso for AWS's shapes (and the same error outside its range)."""
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{moment.microsecond:06d}123"[: digits + 1] if digits else "") + zone
+    try:
+        expected = from_iso(text, "eventTime")
+    except NormalizationError:
+        with pytest.raises(NormalizationError) as info:
+            norm(eventTime=text)
+        assert info.value.field == "eventTime"
+        return
+    assert norm(eventTime=text)["@timestamp"] == expected

@@ -18,3 +18,20 @@ pub fn rejected(py: Python<'_>, reason: impl Into<String>, field: Option<&str>) 
     };
     build().unwrap_or_else(|err| err)
 }
+
+/// A rejection found without Python at hand (pure Rust code), made a NormalizationError at the boundary.
+#[derive(Debug, PartialEq)]
+pub struct Rejected {
+    pub reason: String,
+    pub field: Option<String>,
+}
+
+impl Rejected {
+    pub fn new(reason: impl Into<String>, field: impl Into<String>) -> Self {
+        Rejected { reason: reason.into(), field: Some(field.into()) }
+    }
+
+    pub fn into_py(self, py: Python<'_>) -> PyErr {
+        rejected(py, self.reason, self.field.as_deref())
+    }
+}

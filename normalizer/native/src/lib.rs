@@ -3,14 +3,30 @@
 //! import time, so one field map still feeds the normalizer, the Sigma pipeline and the mappings.
 use pyo3::prelude::*;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod cloudtrail;
+mod cloudtrail_copy;
+mod cloudtrail_cut;
+mod cloudtrail_entities;
+mod cloudtrail_identity;
+mod cloudtrail_objects;
+mod cloudtrail_useragent;
+mod doc;
 mod errors;
 mod ids;
 mod json;
+mod json_tree;
+mod numbers;
+mod timestamps;
 mod vpcflow;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
+    m.add_class::<cloudtrail::CloudTrail>()?;
+    m.add_class::<cloudtrail_cut::RecordCutter>()?;
     m.add_class::<vpcflow::FlowPlan>()?;
     m.add_class::<vpcflow::FlowDocuments>()?;
     Ok(())

@@ -1,0 +1,134 @@
+//! The common shape of an AWS timestamp (`2024-01-02T03:04:05Z`, with a fraction or a `±hh:mm`
+//! offset) → ECS's UTC with milliseconds, as normalizer/timestamps.py's `from_iso` gives it.
+//!
+//! Only that shape is read here; anything else (other ISO 8601 forms Python accepts, absurd
+//! values, errors) is left to `from_iso` itself, so its rules stay written once.
+
+/// Seconds since 1970 of the range from_iso accepts: 2000-01-01 up to (not including) 2100-01-01.
+const MIN_EPOCH: i64 = 946_684_800;
+const MAX_EPOCH: i64 = 4_102_444_800;
+
+/// `value` in UTC with milliseconds, or None when it is not the common shape (or is out of range).
+pub fn iso_utc(value: &str) -> Option<String> {
+    let b = value.as_bytes();
+    // from_iso refuses strings longer than 40 characters.
+    if b.len() < 19 || b.len() > 40 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let hour = digits(&b[11..13])?;
+    let minute = digits(&b[14..16])?;
+    let second = digits(&b[17..19])?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59
+    {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if count == 0 {
+            return None;
+        }
+        // Python keeps microseconds and from_iso prints their thousands: the first three digits.
+        let kept = &fraction[..count.min(3)];
+        millis = digits(kept)? * 10_i64.pow(3 - kept.len() as u32);
+        rest = &fraction[count..];
+    }
+    let offset = match rest {
+        b"" | b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = digits(&[*h1, *h2])?;
+            let minutes = digits(&[*m1, *m2])?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = hours * 3600 + minutes * 60;
+            if *sign == b'-' {
+                -seconds
+            } else {
+                seconds
+            }
+        }
+        _ => return None,
+    };
+    let epoch = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    if !(MIN_EPOCH..MAX_EPOCH).contains(&epoch) {
+        return None;
+    }
+    let (days, seconds) = (epoch.div_euclid(86_400), epoch.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    // Written by hand: format! costs more than the parsing above.
+    let mut out = String::with_capacity(24);
+    for (value, width, separator) in [
+        (year, 4, '-'), (month, 2, '-'), (day, 2, 'T'), (seconds / 3600, 2, ':'), (seconds / 60 % 60, 2, ':'),
+        (seconds % 60, 2, '.'), (millis, 3, 'Z'),
+    ] {
+        for power in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10_i64.pow(power) % 10) as u8));
+        }
+        out.push(separator);
+    }
+    Some(out)
+}
+
+fn digits(bytes: &[u8]) -> Option<i64> {
+    bytes.iter().try_fold(0, |n, &c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso_utc;
+
+    #[test]
+    fn common_shapes() {
+        assert_eq!(iso_utc("2024-01-02T03:04:05Z").unwrap(), "2024-01-02T03:04:05.000Z");
+        assert_eq!(iso_utc("2024-01-02T03:04:05.123456789Z").unwrap(), "2024-01-02T03:04:05.123Z");
+        assert_eq!(iso_utc("2024-01-02T03:04:05.5").unwrap(), "2024-01-02T03:04:05.500Z");
+        assert_eq!(iso_utc("2024-03-01T01:00:00+02:00").unwrap(), "2024-02-29T23:00:00.000Z");
+        assert_eq!(iso_utc("2099-12-31T23:59:59-01:00"), None); // past 2100 in UTC
+        assert_eq!(iso_utc("2000-01-01T00:00:00Z").unwrap(), "2000-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn other_shapes_are_left_to_python() {
+        for text in ["2024-01-02", "2024-02-30T00:00:00Z", "2024-01-02 03:04:05Z", "2024-01-02T24:00:00Z",
+                     " 2024-01-02T03:04:05Z", "2024-01-02T03:04:05+0100", "2024-01-02T03:04:05.Z", "9999-01-01T00:00:00Z"] {
+            assert_eq!(iso_utc(text), None, "{text}");
+        }
+    }
+}
