@@ -1,4 +1,5 @@
 //! Numbers and dates written as JSON.
+use crate::timestamps::civil_from_days;
 
 /// The decimal digits of `n`, written at the end of `buffer`.
 pub fn decimal(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
@@ -38,21 +39,6 @@ pub fn write_iso(out: &mut Vec<u8>, seconds: i64) {
         text[at + 1] = b'0' + (n % 10) as u8;
     }
     out.extend_from_slice(&text);
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
