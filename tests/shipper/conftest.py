@@ -50,8 +50,8 @@ def write_dir(root: Path, objects: dict[str, bytes]) -> Path:
 
 
 def count(es: Elasticsearch, index: str) -> int:
-    """Documents in `index` (0 when it does not exist yet), after a refresh."""
-    lenient = es.options(ignore_status=404)
+    """Documents in `index` (0 when it does not exist yet, or its shard has not started: 503), after a refresh."""
+    lenient = es.options(ignore_status=(404, 503))
     lenient.indices.refresh(index=index)
     resp = lenient.count(index=index)
     return resp.body.get("count", 0)

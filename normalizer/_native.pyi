@@ -1,0 +1,60 @@
+"""Types of the native core (normalizer/native, Rust): what cloudtrail.py and vpcflow.py call."""
+from collections.abc import Mapping
+from typing import TypeAlias
+
+from normalizer.records import RawRecord
+
+Document: TypeAlias = tuple[str, bytes, str]  # (doc_id, ECS document as JSON bytes, event.dataset)
+
+def hashed_id(*parts: object) -> str:
+    """normalizer.ids.hashed_id, natively: the same id for the same parts."""
+
+class CloudTrail:
+    """The CloudTrail plan, built once from cloudtrail_fields' tables."""
+
+    def __init__(
+        self,
+        *,
+        copied: list[tuple[str, str, str]],
+        objects: list[tuple[str, str]],
+        flattened_objects: list[tuple[str, str]],
+        flattened_max_depth: int,
+        known: set[str],
+        categories: Mapping[str, tuple[list[str], list[str]]],
+        related: Mapping[str, list[str]],
+        targets: Mapping[tuple[str, str], list[str]],
+        hosts: list[str],
+        user_resource_types: set[str],
+        host_resource_types: set[str],
+        service_resource_types: set[str],
+        host_id_prefixes: list[str],
+        service_id_prefixes: list[str],
+        user_identity_types: set[str],
+    ) -> None: ...
+    def document(self, record: RawRecord, original: bool = False) -> Document:
+        """One record → its document; NormalizationError naming the native field."""
+
+class RecordCutter:
+    """The CloudTrail reader's fast cut at AWS's record separator."""
+
+    def __init__(self, separator: bytes) -> None: ...
+    def cut(self, data: bytes, start: int, limit: int) -> tuple[int, str] | None:
+        """(index of the separator ending the record at `start`, the record's text), or None."""
+
+class FlowPlan:
+    """One flow-log header compiled: each column's kind and ECS destinations, and the layout."""
+
+    def __init__(
+        self,
+        columns: list[tuple[str, str, list[str]]],
+        transports: Mapping[int, str],
+        flag_names: list[str],
+        epochs: tuple[int, int],
+    ) -> None: ...
+
+class FlowDocuments:
+    """Flow-log lines → documents, finding each line's plan by its header via `plan_for`."""
+
+    def __init__(self, plan_for: object) -> None: ...
+    def document(self, record: RawRecord, original: bool = False) -> Document:
+        """One line → its document; NormalizationError naming the native field."""
