@@ -66,11 +66,6 @@ def field_types(log_types: Iterable[str] | None = None) -> dict[str, str]:
     return ecs_types(all_fields(log_types))
 
 
-def keyword_fields(log_types: Iterable[str] | None = None) -> frozenset[str]:
-    """Fields that carry a `.caseless` sub-field."""
-    return frozenset(n for n, kind in field_types(log_types).items() if kind == "keyword" and n not in NOT_INDEXED)
-
-
 def index_settings() -> dict:
     """Index settings every cloudsift index needs beside its mappings."""
     # Every field is mapped explicitly (plus its caseless sub-field), so the union of all five
