@@ -56,7 +56,7 @@ impl ObjectPlan {
     /// The pruned value as JSON when something is left and it nests no deeper than a flattened
     /// field accepts; an error when it nests deeper than MAX_DEPTH.
     pub fn flattened_json(&self, value: &Json, field: &str) -> Result<Option<Vec<u8>>, Rejected> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(OUT_CAPACITY);
         let depth = pruned(value, field, 0, &mut out)?;
         Ok(depth.filter(|d| *d <= self.flattened_max_depth).map(|_| out))
     }
@@ -67,11 +67,15 @@ impl ObjectPlan {
         members: impl Iterator<Item = (&'v str, &'v Json<'v>)>,
         field: &str,
     ) -> Result<Option<Vec<u8>>, Rejected> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(OUT_CAPACITY);
         let depth = pruned_object(members, field, 0, &mut out)?;
         Ok(depth.filter(|d| *d <= self.flattened_max_depth).map(|_| out))
     }
 }
+
+/// Room for a typical request or response object's text: growing from nothing reallocates
+/// several times per object.
+const OUT_CAPACITY: usize = 256;
 
 fn too_deep(field: &str) -> Rejected {
     Rejected::new(format!("nested deeper than {MAX_DEPTH} levels"), field)
@@ -153,7 +157,7 @@ fn finish(out: &mut Vec<u8>, start: usize, close: u8, deepest: Option<usize>) ->
 
 /// Elastic's string form of the pruned value (`{b=1, a=[x, y]}`), or None when nothing is left.
 pub fn render(value: &Json, field: &str) -> Result<Option<String>, Rejected> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(OUT_CAPACITY);
     Ok(render_into(value, field, 0, &mut out)?.then_some(out))
 }
 

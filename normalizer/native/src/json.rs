@@ -7,15 +7,54 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // Nearly all text needs no escaping. This check has no early exit on purpose: that lets
-    // the compiler compare 16 or more bytes per instruction.
-    let needs_escaping = bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-    if needs_escaping {
+    if needs_escaping(bytes) {
         write_escaped(out, bytes);
     } else {
         out.extend_from_slice(bytes);
     }
     out.push(b'"');
+}
+
+/// Whether any byte is a control character, `"` or `\\`. Nearly all text needs no escaping and
+/// most strings are short, so the check looks at 8 bytes at a time (SWAR) with no early exit,
+/// and a short string or the tail is read as one padded or overlapping word, never byte by byte.
+fn needs_escaping(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Exact for "is there any such byte" (the borrow trick only errs about which byte).
+    let special = |word: u64| {
+        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        control | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
+    };
+    let word_at = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+    if bytes.len() < 8 {
+        return special(short_word(bytes)) != 0;
+    }
+    let mut found = 0;
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        found |= special(word_at(at));
+        at += 8;
+    }
+    // The last 8 bytes, overlapping what was checked already.
+    (found | special(word_at(bytes.len() - 8))) != 0
+}
+
+/// Up to 7 bytes as one word, from two overlapping loads (repeating a byte changes no "any"
+/// answer) padded with a byte that never needs escaping; a copy into a padded buffer would make
+/// the word wait for the copy's stores.
+fn short_word(bytes: &[u8]) -> u64 {
+    const PAD: u64 = u64::from_ne_bytes([b'a'; 8]);
+    let n = bytes.len();
+    let u32_at = |at: usize| u64::from(u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")));
+    let u16_at = |at: usize| u64::from(u16::from_ne_bytes(bytes[at..at + 2].try_into().expect("2 bytes")));
+    match n {
+        4..=7 => u32_at(0) | u32_at(n - 4) << 32,
+        2..=3 => u16_at(0) | u16_at(n - 2) << 16 | PAD << 32,
+        1 => u64::from(bytes[0]) | PAD << 8,
+        _ => PAD,
+    }
 }
 
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -46,7 +85,23 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_str;
+    use super::{needs_escaping, write_str};
+
+    #[test]
+    fn word_check_agrees_with_a_byte_check_everywhere() {
+        for len in 1..=24 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    let expected = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escaping(&bytes), expected, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escaping(b""));
+        assert!(!needs_escaping("é\u{7f}ÿ😀".as_bytes()));
+    }
 
     #[test]
     fn escapes_quotes_backslashes_and_controls() {
