@@ -28,6 +28,8 @@ use numbers::{decimal, write_int, write_iso};
 use text::{byte_code, epoch, python_int, python_repr, split, Int};
 
 const DATASET: &str = "aws.vpcflow";
+/// What `document` returns to Python: (doc_id, ECS document as JSON bytes, event.dataset).
+type Document<'py> = (Bound<'py, PyString>, Bound<'py, PyBytes>, Bound<'py, PyString>);
 /// Objects a document always has a place for (written only when something lands in them).
 const CORE_SECTIONS: [&str; 7] = [
     "event",
@@ -233,11 +235,7 @@ impl FlowDocuments {
         py: Python<'py>,
         record: &Bound<'py, PyAny>,
         original: bool,
-    ) -> PyResult<(
-        Bound<'py, PyString>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyString>,
-    )> {
+    ) -> PyResult<Document<'py>> {
         let header = record.getattr(pyo3::intern!(py, "header"))?;
         let plan = self.plan(py, &header)?;
         let text = record.getattr(pyo3::intern!(py, "text"))?;
@@ -288,11 +286,7 @@ impl FlowPlan {
         offset: &Bound<'py, PyAny>,
         headerless: bool,
         original: bool,
-    ) -> PyResult<(
-        Bound<'py, PyString>,
-        Bound<'py, PyBytes>,
-        Bound<'py, PyString>,
-    )> {
+    ) -> PyResult<Document<'py>> {
         let Ok(line) = text.to_str() else {
             return Err(rejected(
                 py,
