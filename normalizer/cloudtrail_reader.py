@@ -140,7 +140,8 @@ class _Input:
 def read_records(stream: BinaryIO, source: str) -> Iterator[Item]:
     """Yield RawRecords, Skipped digests and located errors, in order.
 
-    Records cut by the fast path carry only their text; those the careful path parsed keep `data`.
+    The native normalizer reads only a record's text; `data` is set only where the careful path
+    parsed a top-level object to tell wrappers, digests and events apart.
     """
     inp = _Input(stream, source)
     inp.ensure(len(_BOM))
@@ -414,7 +415,7 @@ def _top_level_object(inp: _Input, line: int) -> Iterator[Item]:
 
 def _element(inp: _Input, record: object, start: int, number: int) -> RawRecord:
     text = orjson.dumps(record).decode("utf-8")
-    return RawRecord(text=text, source=inp.source, line=number, offset=inp.base + start, data=record)
+    return RawRecord(text=text, source=inp.source, line=number, offset=inp.base + start)
 
 
 def _log_events(inp: _Input, envelope: dict, start: int, line: int) -> Iterator[Item]:
@@ -428,8 +429,8 @@ def _log_events(inp: _Input, envelope: dict, start: int, line: int) -> Iterator[
             yield inp.located("CloudWatch Logs event without a message", start, line)
             continue
         try:
-            data = orjson.loads(message)
+            orjson.loads(message)
         except orjson.JSONDecodeError as exc:
             yield inp.located(f"invalid JSON in a CloudWatch Logs message: {exc}", start, line, message.encode())
             continue
-        yield RawRecord(text=message, source=inp.source, line=line, offset=inp.base + start, data=data)
+        yield RawRecord(text=message, source=inp.source, line=line, offset=inp.base + start)

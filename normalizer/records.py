@@ -17,7 +17,8 @@ class RawRecord(NamedTuple):
     __init__ (a setattr call per field) costs three times a tuple's construction.
 
     `text` is the record's raw text; `data` is its parsed form when the reader had to
-    parse it anyway (CloudTrail's {"Records": [...]}), so normalizers need not parse twice.
+    parse it anyway (GuardDuty's {"findings": [...]}), so a Python normalizer need not parse
+    twice (the native ones read only `text`).
     `header` carries per-object context a line needs (a flow log's field order).
     """
 

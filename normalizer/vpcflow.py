@@ -17,6 +17,7 @@ import orjson
 
 from normalizer import _native
 from normalizer.errors import NormalizationError
+from normalizer.ids import hashed_id
 from normalizer.readers import iter_lines
 from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
 from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
@@ -83,7 +84,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
 
 def doc_id(doc: dict, record: RawRecord) -> str:
     """Flow records carry no id of their own: hash the object key and the line's byte offset."""
-    return _native.hashed_id(record.source, record.offset)
+    return hashed_id(record.source, record.offset)
 
 
 _plans: dict[tuple[str, ...], _native.FlowPlan] = {}
