@@ -9,6 +9,7 @@ from elasticsearch import ConnectionError as EsConnectionError
 
 from cloudsift import localnode
 from cloudsift.errors import CloudsiftError
+from shipper.urls import http_problem, redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class EsSettings:
 
     def __repr__(self) -> str:
         auth = "api_key" if self.api_key else (f"user {self.username}" if self.username else "no auth")
-        return f"EsSettings({self.url}, {auth})"
+        return f"EsSettings({redact(self.url)}, {auth})"
 
 
 def settings_from_env(url: str | None = None) -> EsSettings:
@@ -51,38 +52,45 @@ def settings_from_env(url: str | None = None) -> EsSettings:
 
 def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_options: object) -> Elasticsearch:
     """An Elasticsearch client for `settings`; verifies it can authenticate before returning."""
+    problem = http_problem(settings.url)
+    if problem:
+        raise CloudsiftError(problem)
     auth: dict[str, object] = {}
     if settings.api_key:
         auth["api_key"] = settings.api_key
     elif settings.username:
         auth["basic_auth"] = (settings.username, settings.password or "")
-    client = Elasticsearch(
-        settings.url,
-        verify_certs=settings.verify_certs,
-        ca_certs=settings.ca_certs,
-        request_timeout=request_timeout,
-        **auth,
-        **client_options,  # type: ignore[arg-type]
-    )
+    try:
+        client = Elasticsearch(
+            settings.url,
+            verify_certs=settings.verify_certs,
+            ca_certs=settings.ca_certs,
+            request_timeout=request_timeout,
+            **auth,
+            **client_options,  # type: ignore[arg-type]
+        )
+    except ValueError:  # the client's own message would quote the URL, password and all
+        raise CloudsiftError(f"the Elasticsearch client cannot use {redact(settings.url)!r}") from None
     check(client, settings)
     return client
 
 
 def check(client: Elasticsearch, settings: EsSettings) -> dict:
     """Cluster health, or a CloudsiftError naming the URL and what went wrong (never the secret)."""
+    url = redact(settings.url)
     try:
         return dict(client.cluster.health())
     except AuthenticationException:
         raise CloudsiftError(
-            f"Elasticsearch at {settings.url} rejected the credentials (HTTP 401): check ELASTICSEARCH_USERNAME/"
+            f"Elasticsearch at {url} rejected the credentials (HTTP 401): check ELASTICSEARCH_USERNAME/"
             "ELASTICSEARCH_PASSWORD or ELASTICSEARCH_API_KEY"
         ) from None
     except AuthorizationException as exc:
-        raise CloudsiftError(f"Elasticsearch at {settings.url} denied access (HTTP 403): {_reason(exc)}") from None
+        raise CloudsiftError(f"Elasticsearch at {url} denied access (HTTP 403): {_reason(exc)}") from None
     except EsConnectionError as exc:
-        raise CloudsiftError(f"cannot reach Elasticsearch at {settings.url}: {exc.message}") from None
+        raise CloudsiftError(f"cannot reach Elasticsearch at {url}: {exc.message}") from None
     except ApiError as exc:
-        raise CloudsiftError(f"Elasticsearch at {settings.url} answered HTTP {exc.meta.status}: {_reason(exc)}") from None
+        raise CloudsiftError(f"Elasticsearch at {url} answered HTTP {exc.meta.status}: {_reason(exc)}") from None
 
 
 def _reason(exc: ApiError) -> str:
