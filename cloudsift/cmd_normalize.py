@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "normalize",
         help="normalize one raw AWS log file to ECS JSON lines",
         description="Raw native file (gzip or plain) → one ECS JSON document per line on stdout; "
-        "each rejected record → one line on stderr; exit 1 if any record was rejected.",
+        "each rejected record → one line on stderr, then one summary line (records in, out, rejected); "
+        "exit 1 if any record was rejected, 141 (quietly) if stdout's reader left early.",
     )
     p.add_argument("--type", required=True, choices=sorted(LOG_TYPES), dest="log_type", help="the log source")
     p.add_argument("path", nargs="?", default="-", help="the file to read, or - for stdin (default)")
@@ -30,26 +31,38 @@ def run(args: argparse.Namespace) -> int:
     """Normalize the file; exit status 1 when any record was rejected."""
     if args.path == "-":
         return _normalize(sys.stdin.buffer, "<stdin>", args)
+    with _open(args.path) as fh:
+        return _normalize(fh, args.path, args)
+
+
+def _open(path: str) -> BinaryIO:
     try:
-        with open(args.path, "rb") as fh:
-            return _normalize(fh, args.path, args)
+        return open(path, "rb")
     except OSError as exc:
-        raise CloudsiftError(f"cannot read {args.path}: {exc.strerror}") from None
+        raise CloudsiftError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _normalize(stream: BinaryIO, source: str, args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
-    rejected = skipped = 0
-    for result in normalize_stream(stream, args.log_type, source, original=args.original):
-        if isinstance(result, Normalized):
-            out.write(result.body)
-            out.write(b"\n")
-        elif isinstance(result, NormalizationError):
-            rejected += 1
-            print(str(result), file=sys.stderr)
-        elif isinstance(result, Skipped):
-            skipped += result.count
+    written = rejected = skipped = 0
+    try:
+        for result in normalize_stream(stream, args.log_type, source, original=args.original):
+            if isinstance(result, Normalized):
+                out.write(result.body)
+                out.write(b"\n")
+                written += 1
+            elif isinstance(result, NormalizationError):
+                rejected += 1
+                print(str(result), file=sys.stderr)
+            elif isinstance(result, Skipped):
+                skipped += result.count
+    except BrokenPipeError:
+        raise  # stdout's reader left: the CLI's quiet exit, not a read error
+    except OSError as exc:  # the file failed mid-read (an I/O error, a vanished network mount)
+        raise CloudsiftError(f"cannot read {source}: {exc.strerror or exc}") from None
     out.flush()
+    summary = f"{source}: {written + rejected + skipped} records in, {written} out, {rejected} rejected"
     if skipped:
-        print(f"skipped {skipped} record(s) on purpose (e.g. digest files)", file=sys.stderr)
+        summary += f", {skipped} skipped on purpose (e.g. digest files)"
+    print(f"cloudsift normalize: {summary}", file=sys.stderr)
     return 1 if rejected else 0

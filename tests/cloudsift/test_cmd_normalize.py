@@ -22,10 +22,11 @@ def _normalize(log_type: str, data: bytes, *extra: str) -> subprocess.CompletedP
 
 
 def test_all_good_exits_zero_with_one_document_per_line() -> None:
-    """Every record normalized: one JSON document per line on stdout, nothing on stderr, exit 0."""
+    """Every record normalized: one JSON document per line on stdout, only the summary on stderr, exit 0."""
     proc = _normalize("cloudtrail", (GOOD + "\n" + GOOD.replace("CreateUser", "DeleteUser") + "\n").encode())
     docs = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert proc.returncode == 0 and proc.stderr == b""
+    assert proc.returncode == 0 and proc.stderr.decode().splitlines() == [
+        "cloudsift normalize: <stdin>: 2 records in, 2 out, 0 rejected"]
     assert [d["event"]["action"] for d in docs] == ["CreateUser", "DeleteUser"]
 
 
@@ -34,7 +35,7 @@ def test_rejected_record_is_one_stderr_line_and_exit_one() -> None:
     proc = _normalize("cloudtrail", (GOOD + "\n{not json\n" + GOOD + "\n").encode())
     assert proc.returncode == 1
     assert len(proc.stdout.splitlines()) == 2
-    errors = proc.stderr.decode().splitlines()
+    errors = proc.stderr.decode().splitlines()[:-1]  # the last line is the summary
     assert len(errors) == 1 and errors[0].startswith("<stdin>:2")
 
 
@@ -68,3 +69,22 @@ def test_missing_file_is_one_clear_line() -> None:
     proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", "waf", "/nonexistent.log"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "/nonexistent.log" in proc.stderr
+
+
+def test_summary_line_counts_records_in_out_and_rejected() -> None:
+    """After the per-record lines, one summary line on stderr counts records in, documents out and rejects."""
+    proc = _normalize("cloudtrail", (GOOD + "\n{not json\n" + GOOD + "\n").encode())
+    assert proc.stderr.decode().splitlines()[-1] == "cloudsift normalize: <stdin>: 3 records in, 2 out, 1 rejected"
+
+
+def test_reader_that_leaves_gets_a_quiet_exit(tmp_path: Path) -> None:
+    """`normalize FILE | head -1`: no message, no traceback, exit 141 as for a process that SIGPIPE ended."""
+    path = tmp_path / "big.json"
+    path.write_text((GOOD + "\n") * 5000)  # several MB of output, far more than a pipe holds
+    proc = subprocess.Popen([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", "cloudtrail", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    json.loads(proc.stdout.readline())
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and stderr == b""
