@@ -15,13 +15,12 @@ from typing import Any
 import boto3
 import botocore.session
 import orjson
-import yaml
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 from elasticsearch import Elasticsearch
 
 from cloudsift.elastic import EsSettings, connect, settings_from_env
 from cloudsift.errors import CloudsiftError
-from shipper import templates
+from shipper import config_yaml, templates
 from shipper.checkpoint import CheckpointStore
 from shipper.config import Settings, SourceConfig, load
 from shipper.errors import ShipperError
@@ -93,9 +92,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         if not sep or not dotted:
             raise CloudsiftError(f"--set {item!r}: expected KEY=VALUE")
         try:
-            overrides[dotted.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise CloudsiftError(f"--set {item!r}: VALUE is not valid YAML") from None
+            overrides[dotted.strip()] = config_yaml.parse(value, f"--set {dotted.strip()}")
+        except ShipperError as exc:
+            raise CloudsiftError(str(exc)) from None
     if args.source:
         source = {"url": args.source}
         for flag in ("region", "profile", "role_arn", "poll_seconds", "wait_seconds", "visibility_timeout"):

@@ -6,23 +6,60 @@ Credentials are never in the file: only the names of environment variables or AW
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import re
+import reprlib
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Annotated, Any
 
 from normalizer.registry import LOG_TYPES
+from shipper import config_yaml
 from shipper.errors import ConfigError, ShipperError
 from shipper.routing import SKIP, Override
 from shipper.s3clients import REGION
 from shipper.templates import check_namespace
+from shipper.urls import http_problem, redact
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+_SHOWN = reprlib.Repr()  # a wrong value is quoted in the message, a huge one only in part
+_SHOWN.maxstring = _SHOWN.maxother = 80
+# No setting means anything past this (68 years of seconds, 2 GiB, 2^31 documents); larger counts
+# would only ask the shipper to build threads, buffers or waits it can never finish.
+LARGEST = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The meaningful range of a numeric setting (`Annotated[int, Bounds(1, 64)]`); unannotated: 0 to LARGEST."""
+
+    low: float = 0
+    high: float = LARGEST
+    above: bool = False  # `low` itself is refused: a timeout or an interval of 0 means nothing
+    why: str = ""
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with `value`, or None."""
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if self.low <= value <= self.high and not (self.above and value == self.low):
+            return None
+        if self.high < LARGEST:
+            text = f"must be {_number(self.low)}-{_number(self.high)}"
+        elif value > self.high:
+            text = f"must be at most {LARGEST}"
+        else:
+            text = f"must be {'>' if self.above else '>='} {_number(self.low)}"
+        return f"{text} ({self.why})" if self.why else text
+
+
+POSITIVE = Bounds(0, above=True)
+AT_LEAST_ONE = Bounds(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +73,7 @@ class ElasticsearchConfig:
     ca_certs: str | None = None
     verify_certs: bool = True
     compress: bool = True
-    request_timeout: float = 120.0
+    request_timeout: Annotated[float, POSITIVE] = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +85,11 @@ class SourceConfig:
     profile: str | None = None  # an AWS profile name (credentials by reference)
     role_arn: str | None = None  # assumed with STS (logs usually live in a separate account)
     external_id_env: str | None = None
-    poll_seconds: float = 60.0  # bucket listing interval when not --once
-    wait_seconds: int = 20  # SQS long polling
-    visibility_timeout: int = 300  # SQS: extended by a heartbeat while an object is in flight
-    max_messages: int = 10
+    poll_seconds: Annotated[float, POSITIVE] = 60.0  # bucket listing interval when not --once
+    wait_seconds: Annotated[int, Bounds(0, 20, why="SQS long polling")] = 20
+    # SQS: extended by a heartbeat while an object is in flight
+    visibility_timeout: Annotated[int, Bounds(1, 43200, why="seconds")] = 300
+    max_messages: Annotated[int, Bounds(1, 10)] = 10
 
     @property
     def kind(self) -> str:
@@ -62,19 +100,19 @@ class SourceConfig:
 class BatchConfig:
     """Bulk batch bounds: whichever is reached first ends a batch."""
 
-    max_docs: int = 2000
-    max_bytes: int = 8 * 1024 * 1024
-    max_inflight: int = 2  # batches queued behind those being sent
-    senders: int = 2  # concurrent bulk requests per worker
+    max_docs: Annotated[int, AT_LEAST_ONE] = 2000
+    max_bytes: Annotated[int, Bounds(1024)] = 8 * 1024 * 1024
+    max_inflight: Annotated[int, AT_LEAST_ONE] = 2  # batches queued behind those being sent
+    senders: Annotated[int, AT_LEAST_ONE] = 2  # concurrent bulk requests per worker
 
 
 @dataclass(frozen=True, slots=True)
 class RetryConfig:
     """Backoff on 429 / 5xx / connection errors, up to a total time per batch."""
 
-    max_seconds: float = 900.0
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
+    max_seconds: float = 900.0  # 0: no retries
+    backoff_base: Annotated[float, POSITIVE] = 0.5
+    backoff_cap: Annotated[float, POSITIVE] = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +144,7 @@ class Settings:
     retry: RetryConfig = field(default_factory=RetryConfig)
     routes: tuple[RouteConfig, ...] = ()
     buckets: tuple[BucketConfig, ...] = ()
-    workers: int = 1
+    workers: Annotated[int, Bounds(1, 64)] = 1
     partition: str | None = None  # "i/N": this process is worker i of N separate processes
     once: bool = False
     original: bool = False  # keep each raw record in event.original
@@ -127,20 +165,9 @@ def load(path: Path | None, overrides: dict[str, Any]) -> Settings:
     data: Any = {}
     problems: list[str] = []
     if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except OSError as exc:
-            raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
-        if not isinstance(data, dict):
-            raise ConfigError([f"{path}: the top level must be a mapping"])
+        data = _read(path)
     for dotted, value in overrides.items():
-        node = data
-        *parents, last = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {}) if isinstance(node.get(part), dict | None) else {}
-        node[last] = value
+        _override(data, dotted, value, problems)
     settings = _build(Settings, data, "", problems)
     problems.extend(_check(settings))
     if problems:
@@ -148,17 +175,45 @@ def load(path: Path | None, overrides: dict[str, Any]) -> Settings:
     return settings
 
 
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            text = fh.read(config_yaml.MAX_BYTES + 1)  # never more than the parser would accept
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+    data = config_yaml.parse(text, str(path))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: the top level must be a mapping"])
+    return data
+
+
+def _override(data: dict, dotted: str, value: Any, problems: list[str]) -> None:
+    """Set `a.b.c` in `data`, creating mappings where the file has none (or an empty `a:`)."""
+    node = data
+    *parents, last = dotted.split(".")
+    for i, part in enumerate(parents):
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
+        if not isinstance(node, dict):
+            problems.append(f"{dotted}: cannot be set, {'.'.join(parents[:i + 1])} is not a mapping")
+            return
+    node[last] = value
+
+
 def _build(cls: type, data: Any, path: str, problems: list[str]) -> Any:
     if not isinstance(data, dict):
         problems.append(f"{path or '(top level)'}: must be a mapping")
         return cls()
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = {f.name for f in dataclasses.fields(cls)}
     for key in data:
         if key not in names:
-            problems.append(f"{_join(path, str(key))}: unknown setting (known: {', '.join(sorted(names))})")
+            problems.append(f"{_join(path, str(key))}: unknown setting{_did_you_mean(str(key), names, path)}")
     values = {}
-    for name in names & data.keys():
+    for name in (f.name for f in dataclasses.fields(cls) if f.name in data):  # problems in field order
         values[name] = _value(hints[name], data[name], _join(path, name), problems)
     return cls(**{k: v for k, v in values.items() if v is not _BAD})
 
@@ -179,20 +234,39 @@ def _value(hint: Any, value: Any, path: str, problems: list[str]) -> Any:
             problems.append(f"{path}: must be a list")
             return _BAD
         return tuple(_value(args[0], item, f"{path}[{i}]", problems) for i, item in enumerate(value))
+    bounds = Bounds()
+    if origin is Annotated:
+        hint, bounds = hint.__origin__, next(m for m in hint.__metadata__ if isinstance(m, Bounds))
     if dataclasses.is_dataclass(hint):
         if hint is SourceConfig and isinstance(value, str):
             value = {"url": value}  # `sources: [s3://bucket/prefix]` is the common short form
         return _build(hint, value, path, problems)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value) if abs(value) < 2 ** 1023 else math.inf  # float() of a huge int raises
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        problems.append(f"{path}: must be {hint.__name__}, got {type(value).__name__} {value!r}")
+        problems.append(f"{path}: must be {hint.__name__}, got {type(value).__name__} {_SHOWN.repr(value)}")
+        return _BAD
+    problem = bounds.problem(value) if hint in (int, float) else None
+    if problem:
+        problems.append(f"{path}: {problem}, got {_SHOWN.repr(value)}")
         return _BAD
     return value
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _did_you_mean(word: str, known: Iterable[str], path: str = "") -> str:
+    """`; did you mean 'batch.max_docs'?` for the closest known name, else the list of known names."""
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    if close:
+        return f"; did you mean {_join(path, close[0])!r}?"
+    return f" (known: {', '.join(sorted(known))})"
 
 
 def _check(s: Settings) -> list[str]:
@@ -205,7 +279,7 @@ def _check(s: Settings) -> list[str]:
         if not src.url:
             problems.append(f"{where}.url: required")
         elif src.kind == "s3" and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", src.url):
-            problems.append(f"{where}.url: not an S3 bucket URL: {src.url!r}")
+            problems.append(f"{where}.url: not an S3 bucket URL: {redact(src.url)!r}")
         elif src.kind == "sqs" and not re.fullmatch(r"sqs://https?://\S+", src.url):
             problems.append(f"{where}.url: expected sqs://https://sqs.<region>.amazonaws.com/<account>/<queue>")
         elif src.kind == "dir" and not Path(src.url).is_dir():
@@ -214,14 +288,8 @@ def _check(s: Settings) -> list[str]:
             problems.append(f"{where}.role_arn: not an IAM role ARN: {src.role_arn!r}")
         if src.external_id_env is not None and not _ENV_NAME.fullmatch(src.external_id_env):
             problems.append(f"{where}.external_id_env: must name an environment variable")
-        if not 0 <= src.wait_seconds <= 20:
-            problems.append(f"{where}.wait_seconds: must be 0-20 (SQS long polling)")
-        if not 1 <= src.visibility_timeout <= 43200:
-            problems.append(f"{where}.visibility_timeout: must be 1-43200 seconds")
         if src.region is not None and not REGION.fullmatch(src.region):
             problems.append(f"{where}.region: not an AWS region name: {src.region!r}")
-        if not 1 <= src.max_messages <= 10:
-            problems.append(f"{where}.max_messages: must be 1-10")
     problems.extend(_overlaps(s.sources))
     for i, bucket in enumerate(s.buckets):
         if not bucket.name:
@@ -230,6 +298,10 @@ def _check(s: Settings) -> list[str]:
             problems.append(f"buckets[{i}].name: {bucket.name!r} is already configured")
         if not REGION.fullmatch(bucket.region):
             problems.append(f"buckets[{i}].region: not an AWS region name: {bucket.region!r}")
+    if s.elasticsearch.url is not None:
+        problem = http_problem(s.elasticsearch.url)
+        if problem:
+            problems.append(f"elasticsearch.url: {problem}")
     for name in ("username_env", "password_env", "api_key_env"):
         if not _ENV_NAME.fullmatch(getattr(s.elasticsearch, name)):
             problems.append(f"elasticsearch.{name}: must name an environment variable")
@@ -239,18 +311,12 @@ def _check(s: Settings) -> list[str]:
         problems.append(f"namespace: {exc}")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,200}", s.state_index):
         problems.append(f"state_index: not a valid index name: {s.state_index!r}")
-    for name, low in (("max_docs", 1), ("max_bytes", 1024), ("max_inflight", 1), ("senders", 1)):
-        if getattr(s.batch, name) < low:
-            problems.append(f"batch.{name}: must be >= {low}")
-    if s.retry.max_seconds < 0 or s.retry.backoff_base <= 0 or s.retry.backoff_cap <= 0:
-        problems.append("retry: max_seconds must be >= 0, backoff_base and backoff_cap > 0")
     for i, route in enumerate(s.routes):
         if route.type not in LOG_TYPES and route.type != SKIP:
-            problems.append(f"routes[{i}].type: must be one of {', '.join([*LOG_TYPES, SKIP])}, got {route.type!r}")
+            suggestion = _did_you_mean(route.type, [*LOG_TYPES, SKIP])
+            problems.append(f"routes[{i}].type: unknown log type {_SHOWN.repr(route.type)}{suggestion}")
         if not route.prefix:
             problems.append(f"routes[{i}].prefix: required")
-    if not 1 <= s.workers <= 64:
-        problems.append("workers: must be 1-64")
     if s.partition is not None:
         match = re.fullmatch(r"(\d+)/(\d+)", s.partition)
         if not match or not int(match[1]) < int(match[2]):

@@ -1,6 +1,10 @@
 """Configuration: one YAML, defaults for everything, CLI overrides, every problem reported at once."""
 from __future__ import annotations
 
+import dataclasses
+import time
+import tracemalloc
+import typing
 from pathlib import Path
 
 import pytest
@@ -26,7 +30,7 @@ def test_every_problem_is_reported_with_its_key_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load(path, {})
     assert set(err.value.problems) >= {
-        "sources[1].wait_seconds: must be 0-20 (SQS long polling)",
+        "sources[1].wait_seconds: must be 0-20 (SQS long polling), got 40",
         "sources[2].url: required",
         "batch.max_docs: must be int, got str 'many'",
     }
@@ -76,3 +80,168 @@ def test_bucket_regions_are_checked() -> None:
                                                           {"region": "eu-west-1"}, {"name": "x", "region": "moon"}]})
     assert err.value.problems == ["buckets[1].name: 'logs' is already configured", "buckets[2].name: required",
                                   "buckets[3].region: not an AWS region name: 'moon'"]
+
+
+def _numeric_paths(cls: type, prefix: str) -> list[str]:
+    """The dotted path of every int/float setting of `cls` and the dataclasses below it."""
+    paths = []
+    for f in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[f.name]
+        inner = typing.get_args(hint)[0] if typing.get_origin(hint) is tuple else hint
+        if dataclasses.is_dataclass(inner):
+            paths.extend(_numeric_paths(inner, f"{prefix}{f.name}."))
+        elif inner in (int, float):
+            paths.append(prefix + f.name)
+    return paths
+
+
+NUMERIC = _numeric_paths(Settings, "")
+
+
+def _with(path: str, value: object, tmp_path: Path) -> dict:
+    """Overrides that set `path` (sources.* on a single directory source) to `value`."""
+    if path.startswith("sources."):
+        return {"sources": [{"url": str(tmp_path), path.removeprefix("sources."): value}]}
+    return {"sources": [str(tmp_path)], path: value}
+
+
+def test_numeric_settings_are_found() -> None:
+    """The walk below sees the settings the loader must range-check (so the next test covers them all)."""
+    assert {"retry.max_seconds", "sources.poll_seconds", "elasticsearch.request_timeout", "workers"} <= set(NUMERIC)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -5, 10**400], ids=["nan", "inf", "negative", "huge"])
+@pytest.mark.parametrize("path", NUMERIC)
+def test_every_numeric_setting_refuses_non_finite_and_negative(path: str, value: object, tmp_path: Path) -> None:
+    """NaN, infinity, a negative number and a huge integer are refused for every numeric setting, with its path."""
+    with pytest.raises(ConfigError) as err:
+        load(None, _with(path, value, tmp_path))
+    shown = path.replace("sources.", "sources[0].")
+    assert [p for p in err.value.problems if p.startswith(f"{shown}: must be ")], err.value.problems
+
+
+@pytest.mark.parametrize(("path", "value", "problem"), [
+    ("retry.max_seconds", ".nan", "retry.max_seconds: must be a finite number, got nan"),
+    ("sources.poll_seconds", "-5", "sources[0].poll_seconds: must be > 0, got -5.0"),
+    ("elasticsearch.request_timeout", "-1", "elasticsearch.request_timeout: must be > 0, got -1.0"),
+    ("elasticsearch.request_timeout", "0", "elasticsearch.request_timeout: must be > 0, got 0.0"),
+])
+def test_reported_numbers_from_a_file(path: str, value: str, problem: str, tmp_path: Path) -> None:
+    """The values of the report, written in a file, are refused with a one-line problem naming key and value."""
+    section, key = path.split(".")
+    body = (f"sources:\n  - url: {tmp_path}\n    {key}: {value}\n" if section == "sources"
+            else f"sources: [{tmp_path}]\n{section}:\n  {key}: {value}\n")
+    config = tmp_path / "ship.yml"
+    config.write_text(body)
+    with pytest.raises(ConfigError) as err:
+        load(config, {})
+    assert err.value.problems == [problem]
+
+
+def test_zero_retry_time_is_allowed(tmp_path: Path) -> None:
+    """`retry.max_seconds: 0` (no retries) is a meaningful value and is accepted."""
+    assert load(None, {"sources": [str(tmp_path)], "retry.max_seconds": 0}).retry.max_seconds == 0
+
+
+def test_override_fills_an_empty_section(tmp_path: Path) -> None:
+    """An empty `elasticsearch:` in the file takes a dotted override instead of failing."""
+    config = tmp_path / "ship.yml"
+    config.write_text(f"sources: [{tmp_path}]\nelasticsearch:\n")
+    assert load(config, {"elasticsearch.url": "http://127.0.0.1:9200"}).elasticsearch.url == "http://127.0.0.1:9200"
+
+
+def test_override_below_a_value_is_a_problem(tmp_path: Path) -> None:
+    """A dotted override below a setting that is not a mapping is reported, not a crash."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [str(tmp_path)], "namespace": "prod", "namespace.x": 1})
+    assert err.value.problems == ["namespace.x: cannot be set, namespace is not a mapping"]
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("sources: [{dir}]\nnamespace: a\nsources: [/]\n", "ship.yml:3: sources: duplicate key (first at line 1)"),
+    ("sources:\n  - url: {dir}\n    region: eu-west-1\n    region: us-east-1\n",
+     "ship.yml:4: sources[0].region: duplicate key (first at line 3)"),
+])
+def test_duplicate_keys_are_refused_with_path_and_line(body: str, problem: str, tmp_path: Path) -> None:
+    """A key given twice in one mapping, at any depth, is an error naming its path and both lines."""
+    config = tmp_path / "ship.yml"
+    config.write_text(body.format(dir=tmp_path))
+    with pytest.raises(ConfigError) as err:
+        load(config, {})
+    assert [p.removeprefix(f"{tmp_path}/") for p in err.value.problems] == [problem]
+
+
+def test_anchors_and_merge_keys_still_work(tmp_path: Path) -> None:
+    """Shared values through anchors and `<<` merge keys load, the merged key overridden on purpose."""
+    config = tmp_path / "ship.yml"
+    config.write_text(f"sources:\n  - &src {{url: {tmp_path}, region: eu-west-1}}\n"
+                      "  - {<<: *src, region: us-east-1}\n  - *src\n")
+    settings = load(config, {})
+    assert [s.region for s in settings.sources] == ["eu-west-1", "us-east-1", "eu-west-1"]
+
+
+def test_billion_laughs_is_refused_small_and_fast(tmp_path: Path) -> None:
+    """Nine levels of nine aliases (10^9 values once expanded) are refused in well under a second and 50 MB."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    config = tmp_path / "ship.yml"
+    config.write_text("x-laughs:\n" + "".join(f"  {line}\n" for line in lines) + "namespace: *a8\n")
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConfigError, match=r"expands to more than 100000 values"):
+            load(config, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 1.0 and peak < 50 * 1024 * 1024
+
+
+def test_deep_nesting_is_refused_with_its_line(tmp_path: Path) -> None:
+    """A document nested thousands of levels deep is refused with a line, not a RecursionError."""
+    config = tmp_path / "ship.yml"
+    config.write_text("sources: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError) as err:
+        load(config, {})
+    assert err.value.problems == [f"{config}:1: nested deeper than 32 levels"]
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    """A settings file over 1 MiB is refused before it is parsed."""
+    config = tmp_path / "ship.yml"
+    config.write_text(f"sources: [{tmp_path}]\n" + "# padding\n" * 200_000)
+    with pytest.raises(ConfigError, match=r"larger than 1048576 bytes"):
+        load(config, {})
+
+
+def test_python_tags_are_refused(tmp_path: Path) -> None:
+    """YAML tags that construct Python objects are refused (safe loading only)."""
+    config = tmp_path / "ship.yml"
+    config.write_text("namespace: !!python/object/apply:os.getcwd []\n")
+    with pytest.raises(ConfigError, match=r"ship.yml:1: not valid YAML: could not determine a constructor"):
+        load(config, {})
+
+
+def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
+    """A misspelt key (from the file or a --set) is answered with the closest known one and its full path."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [{"url": str(tmp_path), "pol_seconds": 5}], "batch.max_doc": 5})
+    assert err.value.problems == ["sources[0].pol_seconds: unknown setting; did you mean 'sources[0].poll_seconds'?",
+                                  "batch.max_doc: unknown setting; did you mean 'batch.max_docs'?"]
+
+
+def test_unknown_route_type_suggests_the_closest(tmp_path: Path) -> None:
+    """A misspelt log type in a routing override is answered with the closest log type."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [str(tmp_path)], "routes": [{"prefix": "a/", "type": "cloudtral"}]})
+    assert err.value.problems == ["routes[0].type: unknown log type 'cloudtral'; did you mean 'cloudtrail'?"]
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:9277", "localhost:9200", "http://localhost", "ftp://h:21",
+                                 "http://h:99999", "http://h: 9200"])
+def test_elasticsearch_url_needs_scheme_host_and_port(url: str, tmp_path: Path) -> None:
+    """An Elasticsearch URL the client cannot use is a config problem that shows the expected form."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [str(tmp_path)], "elasticsearch.url": url})
+    expected = f"elasticsearch.url: not an Elasticsearch URL: {url!r} (expected http://host:port or https://host[:port])"
+    assert err.value.problems == [expected]
