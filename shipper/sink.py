@@ -23,12 +23,32 @@ from typing import IO, Protocol
 import orjson
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
+from normalizer.ids import hashed_id
 from shipper.errors import SinkError
 
 OK, DUPLICATE, DEAD = "ok", "duplicate", "dead"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Keep the response small: statuses and errors only (the ids are known, items come back in order).
+# Statuses always come back, errors or not: every item sent must be accounted for by one answered.
 _FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason"
+# Elasticsearch refuses an _id longer than this (in UTF-8 bytes).
+MAX_ID_BYTES = 512
+
+
+def safe_id(doc_id: str) -> str:
+    """`doc_id`, or a deterministic id derived from it when Elasticsearch would refuse its length."""
+    if len(doc_id.encode("utf-8", "surrogatepass")) <= MAX_ID_BYTES:
+        return doc_id
+    return hashed_id("long-id", doc_id)
+
+
+def action_line(index: str, doc_id: str) -> bytes:
+    """A bulk `create` action line, serialized: ids come from hostile records, never formatted in."""
+    return orjson.dumps({"create": {"_index": index, "_id": safe_id(doc_id)}})
+
+
+class BadBulkResponse(Exception):
+    """The bulk response does not account for every item sent (a proxy or a broken node answered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,30 +200,21 @@ class ElasticsearchSink:
 
     def _bulk(self, entries: list[Entry], deadline: float, attempt: int) -> list[tuple[int, str]]:
         """One bulk request (retried whole on connection errors, 429 and 5xx): (status, reason) per item."""
-        body = b"".join(
-            b'{"create":{"_index":"%s","_id":"%s"}}\n%s\n' % (e.index.encode(), e.doc_id.encode(), e.body)
-            for e in entries
-        )
+        body = b"".join(b"%s\n%s\n" % (action_line(e.index, e.doc_id), e.body) for e in entries)
         while True:
             try:
                 resp = self._client.bulk(operations=body, filter_path=_FILTER)
-                break
+                return item_statuses(resp.body, len(entries))
             except ApiError as exc:
                 if exc.meta.status not in RETRYABLE_STATUS:
                     raise SinkError(f"bulk request refused: HTTP {exc.meta.status} {exc.message}") from None
                 problem = f"HTTP {exc.meta.status}"
             except TransportError as exc:  # connection refused/reset, timeout: Elasticsearch may be restarting
                 problem = f"{type(exc).__name__}: {exc.message}"
+            except (BadBulkResponse, ValueError) as exc:  # ValueError: a body that is not JSON
+                problem = f"bad bulk response: {exc}"
             attempt += 1
             self._pause(f"bulk request failed ({problem})", deadline, attempt)
-        if not resp.get("errors"):
-            return [(201, "")] * len(entries)
-        out = []
-        for item in resp["items"]:
-            result = next(iter(item.values()))
-            error = result.get("error") or {}
-            out.append((result["status"], f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")))
-        return out
 
     def _pause(self, problem: str, deadline: float, attempt: int) -> None:
         self.retries += 1
@@ -212,6 +223,23 @@ class ElasticsearchSink:
             raise SinkError(f"{problem}; gave up after {self._limits.retry_seconds:.0f}s of retries")
         self._on_retry(f"{problem}; retry {attempt} in {wait:.1f}s")
         time.sleep(wait)
+
+
+def item_statuses(resp: object, sent: int) -> list[tuple[int, str]]:
+    """(status, reason) of each item, or BadBulkResponse unless the response answers every item sent."""
+    items = resp.get("items") if isinstance(resp, dict) else None
+    if not isinstance(items, list) or len(items) != sent:
+        count = len(items) if isinstance(items, list) else "no"
+        raise BadBulkResponse(f"{count} items answered for {sent} sent")
+    out = []
+    for item in items:
+        result = next(iter(item.values()), None) if isinstance(item, dict) and len(item) == 1 else None
+        status = result.get("status") if isinstance(result, dict) else None
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise BadBulkResponse(f"an item without a status: {str(item)[:200]}")
+        error = result.get("error") if isinstance(result.get("error"), dict) else {}  # type: ignore[union-attr]
+        out.append((status, f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")))
+    return out
 
 
 class NdjsonSink:
@@ -227,7 +255,7 @@ class NdjsonSink:
         """Write the entry at once; it is delivered when written."""
         with self._lock:
             self._out.write(b'{"_index":%s,"_id":%s,"doc":%s}\n' % (
-                orjson.dumps(entry.index), orjson.dumps(entry.doc_id), entry.body))
+                orjson.dumps(entry.index), orjson.dumps(safe_id(entry.doc_id)), entry.body))
         return [Delivered(entry.ticket, OK)]
 
     def flush(self) -> list[Delivered]:

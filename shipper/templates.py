@@ -21,6 +21,9 @@ from shipper.errors import ShipperError
 # Above Elastic's integration templates (200) and Fleet's generic `logs` template (100).
 PRIORITY = 250
 MANAGED_BY = "cloudsift"
+# The user's own settings for every cloudsift stream (Elastic's `logs@custom` convention): the local
+# node's `es start` puts one with no replicas; a real cluster may put its own, or none.
+CUSTOM = "cloudsift@custom"
 # Elasticsearch's namespace rules, narrowed so a name never needs escaping or quoting anywhere.
 _NAMESPACE = re.compile(r"[a-z0-9_]{1,80}")
 
@@ -88,7 +91,8 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         f"cloudsift-{namespace}-{dataset}": {
             "index_patterns": [data_stream(dataset, namespace)],
             "data_stream": {},
-            "composed_of": [names["mappings"]],
+            "composed_of": [names["mappings"], CUSTOM],
+            "ignore_missing_component_templates": [CUSTOM],
             "priority": PRIORITY,
             "_meta": {**meta, "dataset": dataset},
         }
@@ -98,6 +102,8 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         "index_patterns": [deadletter_stream(namespace)],
         "data_stream": {},
         "template": {"mappings": DEADLETTER_MAPPINGS},
+        "composed_of": [CUSTOM],
+        "ignore_missing_component_templates": [CUSTOM],
         "priority": PRIORITY,
         "_meta": {**meta, "dataset": "cloudsift.deadletter"},
     }

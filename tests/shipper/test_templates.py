@@ -33,3 +33,11 @@ def test_every_dataset_has_a_template() -> None:
     _, indices = templates.template_bodies("default")
     patterns = {p for body in indices.values() for p in body["index_patterns"]}
     assert {data_stream(d, "default") for d in templates.all_datasets()} <= patterns
+
+
+def test_local_node_custom_template_is_the_one_streams_compose() -> None:
+    """`cloudsift es start` puts the very component template our index templates compose (no replicas)."""
+    from cloudsift.localnode import LOCAL_COMPONENT
+    from shipper.templates import CUSTOM
+
+    assert LOCAL_COMPONENT == CUSTOM
