@@ -9,6 +9,9 @@ Document: TypeAlias = tuple[str, bytes, str]  # (doc_id, ECS document as JSON by
 def hashed_id(*parts: object) -> str:
     """normalizer.ids.hashed_id, natively: the same id for the same parts."""
 
+def record_id(record: RawRecord) -> str:
+    """normalizer.ids.record_id, natively: the same id for the same record."""
+
 class CloudTrail:
     """The CloudTrail plan, built once from cloudtrail_fields' tables."""
 
@@ -30,6 +33,7 @@ class CloudTrail:
         host_id_prefixes: list[str],
         service_id_prefixes: list[str],
         user_identity_types: set[str],
+        ecs_version: str,
     ) -> None: ...
     def document(self, record: RawRecord, original: bool = False) -> Document:
         """One record → its document; NormalizationError naming the native field."""
@@ -41,6 +45,15 @@ class RecordCutter:
     def cut(self, data: bytes, start: int, limit: int) -> tuple[int, str] | None:
         """(index of the separator ending the record at `start`, the record's text), or None."""
 
+class Scanner:
+    """Where a JSON array element or value ends, followed across buffers (state carries over)."""
+
+    def __init__(self) -> None: ...
+    def element_end(self, data: bytes, start: int) -> int | None:
+        """Index of the ',' or ']' ending the element; None when `data` ends first; ValueError if not JSON."""
+    def value_end(self, data: bytes, start: int) -> int | None:
+        """Index just past the value's closing bracket; None when `data` ends first; ValueError if not JSON."""
+
 class FlowPlan:
     """One flow-log header compiled: each column's kind and ECS destinations, and the layout."""
 
@@ -50,6 +63,7 @@ class FlowPlan:
         transports: Mapping[int, str],
         flag_names: list[str],
         epochs: tuple[int, int],
+        ecs_version: str,
     ) -> None: ...
 
 class FlowDocuments:

@@ -17,6 +17,7 @@ from normalizer import _native
 from normalizer import cloudtrail_fields as table
 from normalizer.cloudtrail_reader import read_records
 from normalizer.converters import FLATTENED_MAX_DEPTH
+from normalizer.document import ECS_VERSION
 from normalizer.errors import NormalizationError
 from normalizer.records import RawRecord, Skipped
 
@@ -43,11 +44,12 @@ _PLAN = _native.CloudTrail(
     host_id_prefixes=table.HOST_ID_PREFIXES,
     service_id_prefixes=table.SERVICE_ID_PREFIXES,
     user_identity_types=table.USER_IDENTITY_TYPES,
+    ecs_version=ECS_VERSION,
 )
 
 # One event (or an EventBridge envelope of one) → (doc_id, ECS document as JSON bytes, dataset).
-# The document's _id is the eventID (one event delivered twice is one document), else a hash of
-# its place. Bound straight to the native method: normalize_stream calls it once per record.
+# The document's _id is the eventID (one event delivered twice is one document), else
+# normalizer.ids.record_id's. Bound straight to the native method: normalize_stream calls it once per record.
 document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _PLAN.document
 
 

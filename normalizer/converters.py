@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
-from normalizer.errors import NormalizationError
+from normalizer.errors import NormalizationError, excerpt
 from normalizer.timestamps import from_epoch, from_iso
 
 Converter = Callable[[Any, str], Any]
@@ -146,9 +146,9 @@ def _truncated_long(absent: tuple[str, ...]) -> Converter:
             except (TypeError, ValueError, OverflowError):
                 number = None
             if number is None or kind is bool:
-                raise NormalizationError(f"expected an integer, got {str(value)[:40]!r}", field=field)
+                raise NormalizationError(f"expected an integer, got {excerpt(value)}", field=field)
         if not LONG_MIN <= number <= LONG_MAX:
-            raise NormalizationError(f"integer out of range: {str(value)[:40]}", field=field)
+            raise NormalizationError(f"integer out of range: {excerpt(value)}", field=field)
         return number
 
     return long
@@ -161,7 +161,7 @@ def _double(value: Any, field: str) -> float:
     except (TypeError, ValueError, OverflowError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number):
-        raise NormalizationError(f"expected a finite number, got {str(value)[:40]!r}", field=field)
+        raise NormalizationError(f"expected a finite number, got {excerpt(value)}", field=field)
     return number
 
 
@@ -171,7 +171,7 @@ def _boolean(value: Any, field: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise NormalizationError(f"expected true or false, got {str(value)[:40]!r}", field=field)
+    raise NormalizationError(f"expected true or false, got {excerpt(value)}", field=field)
 
 
 def _date(value: Any, field: str) -> str:
@@ -204,7 +204,7 @@ def _ip(absent: tuple[str, ...], scoped: bool) -> Converter:
                 return value
         elif value is None:
             return None
-        raise NormalizationError(f"not an IP address: {str(value)[:40]!r}", field=field)
+        raise NormalizationError(f"not an IP address: {excerpt(value)}", field=field)
 
     return ip
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# The ECS release documents follow (ecs.version): the one Elastic's AWS integration writes.
+ECS_VERSION = "8.11.0"
 _MISSING = object()
 
 

@@ -44,3 +44,16 @@ class NormalizationError(Exception):
             where += f" (offset {self.offset})"
         field = f" field {self.field!r}:" if self.field else ""
         return f"{where}:{field} {self.reason}"
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """A hostile value shown in a message, bounded: a container by its kind (str() of a deeply
+    nested one recurses past Python's limit, of a huge one costs its whole size), a scalar's text
+    cut to `limit` characters and quoted."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"  # str() refuses the longest ones
+    return repr((value if isinstance(value, str) else str(value))[:limit])

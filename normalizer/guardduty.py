@@ -14,8 +14,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from normalizer.converters import Conventions
-from normalizer.document import get_path, put_path, split_path
-from normalizer.errors import NormalizationError
+from normalizer.document import ECS_VERSION, get_path, put_path, split_path
+from normalizer.errors import NormalizationError, excerpt
 from normalizer.guardduty_ecs import DERIVED, ECS_COPIES, TACTIC_OVERRIDES, TACTICS
 from normalizer.guardduty_fields import EXACT, GD, LIST_VALUED, LISTS
 from normalizer.guardduty_tree import compile_tree, map_record
@@ -76,7 +76,7 @@ def _unwrap(obj: Any) -> list[Any]:
     if "detail-type" in obj:
         kind = obj["detail-type"]
         if kind != EVENTBRIDGE_DETAIL_TYPE:
-            raise NormalizationError(f"EventBridge event {str(kind)[:60]!r} is not a GuardDuty finding",
+            raise NormalizationError(f"EventBridge event {excerpt(kind, 60)} is not a GuardDuty finding",
                                      field="detail-type")
         obj = obj.get("detail")
         if not isinstance(obj, dict):
@@ -118,6 +118,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
     if outcome:
         event["outcome"] = outcome
     doc.setdefault("cloud", {})["provider"] = "aws"
+    doc["ecs"] = {"version": ECS_VERSION}
     _severity(gd)
     _rule_and_threat(doc, gd["type"])
     _network(doc, action)

@@ -156,6 +156,8 @@ def _walk(obj: dict, children: Tree, prefix: str, out: dict, parents: dict, acc:
             converted: tuple[Converter, Any] | None = None  # the exact value, reused by copies of one type
             for parent_path, name, convert in node.puts:
                 converted = (convert, convert(value, node.native))
+                if converted[1] == []:  # a list of only nulls and "": empty, so left out like []
+                    continue
                 parent = parents.get(parent_path)
                 if parent is None:
                     parent = parents[parent_path] = section(out, parent_path)
@@ -203,7 +205,10 @@ def _copy(copies: dict[tuple[str, ...], list[Any]], path: tuple[str, ...], conve
 
 
 def _add(copies: dict[tuple[str, ...], list[Any]], path: tuple[str, ...], converted: Any) -> None:
+    items = converted if isinstance(converted, list) else (converted,)
+    if not items:  # nothing to add: no empty list is left for map_record to write
+        return
     bucket = copies.setdefault(path, [])
-    for item in converted if isinstance(converted, list) else (converted,):
+    for item in items:
         if item not in bucket:
             bucket.append(item)

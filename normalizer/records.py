@@ -20,6 +20,8 @@ class RawRecord(NamedTuple):
     parse it anyway (GuardDuty's {"findings": [...]}), so a Python normalizer need not parse
     twice (the native ones read only `text`).
     `header` carries per-object context a line needs (a flow log's field order).
+    `part` tells apart records read whole out of one container at one offset (the n-th event
+    of a CloudWatch Logs envelope is part n, from 1); a record with an offset of its own has 0.
     """
 
     text: str
@@ -28,6 +30,7 @@ class RawRecord(NamedTuple):
     offset: int
     data: Any = None
     header: tuple[str, ...] | None = None
+    part: int = 0
 
     def raw_excerpt(self) -> str:
         """The raw text, capped for dead-letter storage."""

@@ -11,10 +11,10 @@ from typing import Any, BinaryIO
 
 from normalizer.converters import Conventions, converters, is_ip
 from normalizer.copier import Copier, compile_copier
-from normalizer.document import add_related
+from normalizer.document import ECS_VERSION, add_related
 from normalizer.domains import split_domain
 from normalizer.errors import NormalizationError
-from normalizer.ids import hashed_id
+from normalizer.ids import record_id
 from normalizer.jsonlines import parse_object, read_lines
 from normalizer.records import RawRecord
 from normalizer.route53_fields import FIELDS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
@@ -59,7 +59,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
 
 def doc_id(doc: dict, record: RawRecord) -> str:
     """Query logs carry no id of their own: object key + byte offset."""
-    return hashed_id(record.source, record.offset)
+    return record_id(record)
 
 
 def _public_columns(text: str) -> dict[str, str]:
@@ -88,6 +88,7 @@ def _document(raw: dict[str, Any], copies: Copier, dataset: str) -> dict:
                   "dataset": dataset},
         "cloud": {"provider": "aws"},
         "network": {"protocol": "dns"},
+        "ecs": {"version": ECS_VERSION},
     }
     copies(raw, doc)
     looked_up = _question(raw.get("query_name"), doc)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from normalizer.errors import NormalizationError
+from normalizer.errors import NormalizationError, excerpt
 
 # Nothing AWS logs predates 2006 (S3's launch); anything past 2100 is a corrupt or hostile value.
 MIN_EPOCH = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
@@ -15,16 +15,16 @@ def from_epoch(value: object, field: str, *, millis: bool = False) -> str:
     try:
         seconds = float(value) / (1000.0 if millis else 1.0)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise NormalizationError(f"not an epoch timestamp: {str(value)[:40]!r}", field=field) from None
+        raise NormalizationError(f"not an epoch timestamp: {excerpt(value)}", field=field) from None
     if not MIN_EPOCH <= seconds < MAX_EPOCH:
-        raise NormalizationError(f"timestamp out of range: {str(value)[:40]!r}", field=field)
+        raise NormalizationError(f"timestamp out of range: {excerpt(value)}", field=field)
     return _iso(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def from_iso(value: object, field: str) -> str:
     """An ISO 8601 string ('2024-01-02T03:04:05Z', with or without fraction/offset) → UTC ISO 8601."""
     if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        raise NormalizationError(f"not an ISO 8601 timestamp: {str(value)[:40]!r}", field=field)
+        raise NormalizationError(f"not an ISO 8601 timestamp: {excerpt(value)}", field=field)
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

@@ -16,8 +16,9 @@ from typing import BinaryIO
 import orjson
 
 from normalizer import _native
+from normalizer.document import ECS_VERSION
 from normalizer.errors import NormalizationError
-from normalizer.ids import hashed_id
+from normalizer.ids import record_id
 from normalizer.readers import iter_lines
 from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
 from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
@@ -83,8 +84,8 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
 
 
 def doc_id(doc: dict, record: RawRecord) -> str:
-    """Flow records carry no id of their own: hash the object key and the line's byte offset."""
-    return hashed_id(record.source, record.offset)
+    """Flow records carry no id of their own: the object's URL and the line's byte offset."""
+    return record_id(record)
 
 
 _plans: dict[tuple[str, ...], _native.FlowPlan] = {}
@@ -116,11 +117,10 @@ def _compile(header: tuple[str, ...]) -> _native.FlowPlan:
         twice = next(name for name in header if header.count(name) > 1)
         raise NormalizationError(f"field {twice!r} appears twice in the header line", field=twice)
     columns = [(name, BY_NATIVE[name].kind, BY_NATIVE[name].ecs) for name in header]
-    return _native.FlowPlan(columns, TRANSPORTS, TCP_FLAG_NAMES, (int(MIN_EPOCH), int(MAX_EPOCH)))
+    return _native.FlowPlan(columns, TRANSPORTS, TCP_FLAG_NAMES, (int(MIN_EPOCH), int(MAX_EPOCH)), ECS_VERSION)
 
 
 # document(record, original=False) → (doc_id, ECS document as JSON bytes, event.dataset): natively,
 # the per-record entry point. It finds the plan by the header tuple every line of an object shares
-# (asking _plan_for_record for a new one); the id hashes the object key and the line's byte offset,
-# as normalizer.ids.hashed_id does.
+# (asking _plan_for_record for a new one); the id is normalizer.ids.record_id's.
 document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _native.FlowDocuments(_plan_for_record).document

@@ -6,9 +6,9 @@ from typing import Any, BinaryIO
 
 from normalizer.converters import Conventions, converters
 from normalizer.copier import compile_copier
-from normalizer.document import add_related
-from normalizer.errors import NormalizationError
-from normalizer.ids import hashed_id
+from normalizer.document import ECS_VERSION, add_related
+from normalizer.errors import NormalizationError, excerpt
+from normalizer.ids import record_id
 from normalizer.jsonlines import parse_object, read_lines
 from normalizer.records import RawRecord
 from normalizer.timestamps import from_epoch
@@ -56,7 +56,7 @@ def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | NormalizationErr
 
 def doc_id(doc: dict, record: RawRecord) -> str:
     """WAF's requestId is not unique across sources (and may be "null"): object key + byte offset."""
-    return hashed_id(record.source, record.offset)
+    return record_id(record)
 
 
 def normalize(record: RawRecord, original: bool = False) -> dict:
@@ -73,6 +73,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
         # ["web", "network"] as Elastic's current pipeline writes (its stored test output predates it).
         "event": {"kind": "event", "category": ["web", "network"], "dataset": DATASETS[0]},
         "cloud": {"provider": "aws"},
+        "ecs": {"version": ECS_VERSION},
     }
     _COPIES(raw, doc)
     _action(raw.get("action"), doc)
@@ -293,6 +294,6 @@ def _solve_timestamp(response: Any, field: str, key: str, doc: dict) -> None:
     if value is None or value == "" or value == 0:  # 0: a terminating challenge, never solved
         return
     if type(value) not in (int, float):
-        raise NormalizationError(f"not an epoch timestamp: {str(value)[:40]!r}", field=field)
+        raise NormalizationError(f"not an epoch timestamp: {excerpt(value)}", field=field)
     moment = from_epoch(value, field, millis=value >= _MILLIS_FROM)
     _waf(doc).setdefault(key, {})["solve_timestamp"] = moment

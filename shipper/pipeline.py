@@ -138,7 +138,7 @@ class Shipper:
 
     def _read(self, ticket: int, current: _Open, ref: ObjectRef, log_type: str) -> None:
         with self._source.open(ref) as stream:
-            for n, result in enumerate(normalize_stream(stream, log_type, ref.key, original=self._original)):
+            for n, result in enumerate(normalize_stream(stream, log_type, ref.url, original=self._original)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
                     self._add(ticket, current, Entry(

@@ -17,7 +17,7 @@ from normalizer import cloudtrail
 from normalizer.converters import is_ip
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import ecs_types, native_to_ecs
-from normalizer.mapping import mappings
+from normalizer.mapping import BASE_FIELDS, mappings
 from normalizer.readers import MAX_RECORD_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.stream import normalize_stream
@@ -599,7 +599,7 @@ def test_aws_documentation_examples_normalize() -> None:
 
 def test_every_written_field_is_in_the_field_map() -> None:
     """Each field the normalizer writes (on the samples and goldens) has a type in the field map."""
-    types = ecs_types(cloudtrail.FIELDS)
+    types = ecs_types(cloudtrail.FIELDS + BASE_FIELDS)
     flattened = tuple(name + "." for name, kind in types.items() if kind == "flattened")
     written: set[str] = set()
     for path in [*SAMPLES.glob("CloudTrail*/**/*.json.gz"), *GOLDEN.glob("*.log")]:
@@ -744,8 +744,8 @@ def test_lone_surrogate_in_text_is_a_normalization_error() -> None:
 
 def test_repeated_keys_keep_the_last_value() -> None:
     """A key given twice keeps its last value, as Python's JSON parsers do."""
-    doc = cloudtrail.normalize(RawRecord('{"eventName":"First","eventSource":"iam.amazonaws.com","eventName":"CreateUser"}',
-                                         "d.json", 1, 0))
+    doc = cloudtrail.normalize(RawRecord('{"eventName":"First","eventSource":"iam.amazonaws.com","eventName":"CreateUser",'
+                                         '"eventTime":"2024-01-02T03:04:05Z"}', "d.json", 1, 0))
     assert doc["event"]["action"] == "CreateUser" and doc["event"]["category"] == ["iam"]
 
 

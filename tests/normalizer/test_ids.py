@@ -1,12 +1,18 @@
-"""Document ids: the native hashed_id (normalizer/native/src/ids.rs) is byte for byte ids.py's."""
+"""Document ids: the native rules (normalizer/native/src/ids.rs) are byte for byte ids.py's, and
+every record without an id of its own gets one that is unique in its object and stable on a replay."""
 
 from __future__ import annotations
+
+import io
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalizer import _native
-from normalizer.ids import hashed_id
+from normalizer import _native, cloudtrail, vpcflow
+from normalizer.ids import hashed_id, record_id
+from normalizer.records import Normalized, RawRecord
+from normalizer.stream import normalize_stream
 
 # Object keys as they reach the normalizer: any text, including lone surrogates (a local file
 # name that is not UTF-8 arrives decoded with surrogateescape).
@@ -27,3 +33,69 @@ def test_native_hashed_id_matches_python(parts: list[str | int]) -> None:
 def test_flow_log_id_is_object_key_and_offset() -> None:
     """A flow line's id, as both sides compute it, for a fixed key and offset."""
     assert _native.hashed_id("s3://b/k", 15) == hashed_id("s3://b/k", 15) == "jNKebzZkSZGrbsp5KL6b"
+
+
+_SOURCES = st.text(st.characters(blacklist_categories=()))
+
+
+@settings(max_examples=300)
+@given(source=_SOURCES, offset=st.integers(min_value=0, max_value=2**63), part=st.integers(min_value=0, max_value=2**63))
+def test_native_record_id_matches_python(source: str, offset: int, part: int) -> None:
+    """A record's place gives the same id natively and in Python (the native sources and the Python ones agree)."""
+    record = RawRecord("x", source, 1, offset, part=part)
+    assert _native.record_id(record) == record_id(record)
+
+
+def test_native_sources_use_record_id() -> None:
+    """A CloudTrail event without an eventID and a flow-log line get record_id's id."""
+    event = RawRecord('{"eventVersion":"1.09","eventTime":"2024-01-02T03:04:05Z","eventName":"X"}', "s3://b/k", 1, 9, part=2)
+    flow = RawRecord("2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 60 1763596800 1763596860 ACCEPT OK", "s3://b/k", 2, 40)
+    assert cloudtrail.doc_id({}, event) == record_id(event)
+    assert vpcflow.document(flow, False)[0] == record_id(flow)
+
+
+def _envelope(events: list[dict]) -> bytes:
+    log_events = [{"id": str(n), "timestamp": 1, "message": json.dumps(e)} for n, e in enumerate(events)]
+    return json.dumps({"messageType": "DATA_MESSAGE", "owner": "1", "logGroup": "g", "logStream": "s",
+                       "subscriptionFilters": ["f"], "logEvents": log_events}).encode() + b"\n"
+
+
+def _ids(data: bytes, source: str = "s3://bucket/AWSLogs/1/CloudTrail/x.json") -> list[str]:
+    return [r.doc_id for r in normalize_stream(io.BytesIO(data), "cloudtrail", source) if isinstance(r, Normalized)]
+
+
+_EVENT = {"eventVersion": "1.09", "eventTime": "2024-01-02T03:04:05Z", "eventSource": "iam.amazonaws.com",
+          "eventName": "ListUsers"}
+
+
+def test_cloudwatch_envelope_events_without_event_id_are_distinct() -> None:
+    """Three envelope events without eventID are three documents, not one and two duplicates (as reported)."""
+    ids = _ids(_envelope([_EVENT, _EVENT, _EVENT]))
+    assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def test_records_wrapper_read_whole_gives_each_element_its_own_id() -> None:
+    """Events of a Records wrapper parsed at one offset (its first key is not Records) get distinct ids."""
+    data = json.dumps({"x": 1, "Records": [_EVENT, _EVENT]}).encode()
+    ids = _ids(data)
+    assert len(ids) == 2 and len(set(ids)) == 2
+
+
+def test_ids_without_event_id_are_the_same_on_a_replay() -> None:
+    """Normalizing the same object again gives the same ids (a replay makes no new documents)."""
+    data = _envelope([_EVENT, _EVENT]) + json.dumps({"Records": [_EVENT, _EVENT]}).encode()
+    assert _ids(data) == _ids(data)
+
+
+def test_the_same_key_in_another_bucket_gets_other_ids() -> None:
+    """An object's URL (bucket included) is part of its records' ids, for every source without ids of its own."""
+    lines = {
+        "vpcflow": b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 60 1763596800 1763596860 ACCEPT OK\n",
+        "waf": b'{"timestamp":1576280412771,"action":"ALLOW","httpRequest":{"clientIp":"1.2.3.4"}}\n',
+        "route53": b'{"query_timestamp":"2024-01-02T03:04:05Z","query_name":"example.com."}\n',
+        "cloudtrail": json.dumps(_EVENT).encode(),
+    }
+    for source, data in lines.items():
+        first, second = ([r.doc_id for r in normalize_stream(io.BytesIO(data), source, url)]
+                         for url in ("s3://one/AWSLogs/k.log", "s3://two/AWSLogs/k.log"))
+        assert len(first) == 1 and first != second, source

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -20,6 +21,7 @@ from normalizer import vpcflow
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import ecs_types, native_to_ecs
 from normalizer.ids import hashed_id
+from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
 from normalizer.vpcflow_fields import DEFAULT_HEADER
@@ -31,6 +33,8 @@ SAMPLES = REPO / "sample_logs" / "AWSLogs" / "123456789012" / "vpcflowlogs"
 AWSDOCS = REPO.parent / "shared" / "conformance" / "awsdocs"
 # Regenerate the expected files after a deliberate change: CLOUDSIFT_UPDATE_GOLDEN=1 pytest ...
 UPDATE_GOLDEN = os.environ.get("CLOUDSIFT_UPDATE_GOLDEN") == "1"
+# The tag of a document whose line had no time: its @timestamp is the ingest time (docs/fields/vpcflow.md).
+INGEST_TIME_TAG = "cloudsift_ingest_timestamp"
 
 V2 = " ".join(DEFAULT_HEADER)
 V5 = (
@@ -90,12 +94,23 @@ def line_error(line: str, header: str | None = V2) -> NormalizationError:
 @pytest.mark.parametrize("case", sorted(p.stem for p in GOLDEN.glob("*.log")))
 def test_golden(case: str) -> None:
     """Each golden input normalizes to exactly its expected documents."""
+    before = datetime.now(UTC)
     docs, errors = run((GOLDEN / f"{case}.log").read_bytes())
     assert not errors, [str(e) for e in errors]
+    docs = [_ingest_time_checked(doc, before) for doc in docs]
     expected_file = GOLDEN / f"{case}.expected.json"
     if UPDATE_GOLDEN:
         expected_file.write_text(json.dumps(docs, indent=2, sort_keys=True) + "\n")
     assert docs == json.loads(expected_file.read_text())
+
+
+def _ingest_time_checked(doc: dict, before: datetime) -> dict:
+    """`doc` with an ingest-time @timestamp (a line without times) checked to be now, then made fixed."""
+    if INGEST_TIME_TAG not in doc.get("tags", ()):
+        return doc
+    stamped = datetime.fromisoformat(doc["@timestamp"])
+    assert before - timedelta(seconds=1) <= stamped <= datetime.now(UTC)
+    return {**doc, "@timestamp": "<ingest time>"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,6 +204,7 @@ def test_dash_means_absent() -> None:
     )
     assert doc["cloud"] == {"provider": "aws", "region": "us-east-1"}
     assert "destination" not in doc and "instance_id" not in doc["aws"]["vpcflow"]
+    del doc["@timestamp"]  # the line has no time: the ingest time, whose date has dashes
     assert "-" not in json.dumps(doc).replace("eni-1", "").replace("us-east-1", "")
 
 
@@ -617,7 +633,7 @@ V5_DOCUMENT = (
     b'ags_array":["fin","syn","ack"],"type":"IPv4","pkt_srcaddr":"10.0.0.1","pkt_dstaddr":"2001:db8::2'
     b'","pkt_src_service":"S3","traffic_path":"7"}},"cloud":{"provider":"aws","region":"us-east-1","av'
     b'ailability_zone":"use1-az1","account":{"id":"111122223333"},"instance":{"id":"i-1"}},"destinatio'
-    b'n":{"ip":"2001:db8::2","address":"2001:db8::2","port":443},"event":{"kind":"event","category":["'
+    b'n":{"ip":"2001:db8::2","address":"2001:db8::2","port":443},"ecs":{"version":"8.11.0"},"event":{"kind":"event","category":["'
     b'network"],"type":["connection","denied"],"dataset":"aws.vpcflow","start":"2025-11-20T00:00:00.00'
     b'0Z","end":"2025-11-20T00:01:00.000Z","action":"REJECT","outcome":"failure","duration":6000000000'
     b'0,"original":"5 111122223333 eni-1 10.0.0.1 2001:db8::2 40000 443 6 10 840 1763596800 1763596860'
@@ -674,7 +690,7 @@ def test_everything_written_is_declared_with_a_type() -> None:
     doc = vpcflow.normalize(
         RawRecord(" ".join(values[n] for n in header), "k", 1, 0, header=tuple(header)), True
     )
-    types = ecs_types(vpcflow.FIELDS)
+    types = ecs_types(BASE_FIELDS + vpcflow.FIELDS)
 
     def leaves(node: dict, prefix: str = "") -> list[str]:
         out = []

@@ -22,6 +22,7 @@ use crate::cloudtrail_objects::ObjectPlan;
 use crate::cloudtrail_useragent;
 use crate::doc::{Node, Obj};
 use crate::errors::{rejected, Rejected};
+use crate::ids::record_id;
 use crate::json_tree::{self, Json, Object};
 use crate::timestamps::iso_utc;
 
@@ -56,6 +57,8 @@ pub struct CloudTrail {
     categories: HashMap<String, (Vec<String>, Vec<String>)>,
     /// Every top-level native key the normalizer reads; any other is kept in flattened.unmapped.
     known: HashSet<String>,
+    /// ecs.version, the ECS release the documents follow.
+    ecs_version: String,
     dataset: Py<PyString>,
 }
 
@@ -64,7 +67,7 @@ impl CloudTrail {
     #[new]
     #[pyo3(signature = (*, copied, objects, flattened_objects, flattened_max_depth, known, categories, related,
                         targets, hosts, user_resource_types, host_resource_types, service_resource_types,
-                        host_id_prefixes, service_id_prefixes, user_identity_types))]
+                        host_id_prefixes, service_id_prefixes, user_identity_types, ecs_version))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -83,6 +86,7 @@ impl CloudTrail {
         host_id_prefixes: Vec<String>,
         service_id_prefixes: Vec<String>,
         user_identity_types: HashSet<String>,
+        ecs_version: String,
     ) -> PyResult<Self> {
         let copy = CopyPlan::new(copied).map_err(pyo3::exceptions::PyValueError::new_err)?;
         let kinds = TargetKinds {
@@ -99,6 +103,7 @@ impl CloudTrail {
             entities: EntityPlan::new(related.into_iter().collect(), targets.into_iter().collect(), hosts, kinds),
             categories,
             known,
+            ecs_version,
             dataset: PyString::intern(py, DATASET).unbind(),
         })
     }
@@ -120,24 +125,13 @@ impl CloudTrail {
             Ok(Err(Failure::Python(err))) => return Err(err),
             Err(_) => return Err(rejected(py, "internal error in the native CloudTrail normalizer", None)),
         };
+        // Without a usable eventID, the record's place: unique per record, the same on a replay.
         let doc_id = match event_id {
             Some(id) => PyString::new(py, &id),
-            None => hashed_id(py, record)?,
+            None => PyString::new(py, record_id(record)?.as_str()),
         };
         Ok((doc_id, PyBytes::new(py, &body), self.dataset.clone_ref(py)))
     }
-}
-
-/// A hash of the record's place (normalizer.ids.hashed_id): for events without a usable eventID.
-fn hashed_id<'py>(py: Python<'py>, record: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
-    static HASHED_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let hashed_id = HASHED_ID.import(py, "normalizer.ids", "hashed_id")?;
-    let place = (
-        record.getattr(intern!(py, "source"))?,
-        record.getattr(intern!(py, "offset"))?,
-        record.getattr(intern!(py, "line"))?,
-    );
-    Ok(hashed_id.call1(place)?.cast_into::<PyString>()?)
 }
 
 impl CloudTrail {
@@ -167,10 +161,14 @@ impl CloudTrail {
         let provider: Option<Cow<'a, str>> = ecs.get_str("provider").cloned();
         let identity = event.get_object("userIdentity").unwrap_or(&EMPTY);
 
-        if let Some(when) = event.get_some("eventTime") {
-            let when = self.time(py, when, "eventTime")?;
-            doc.set_str("@timestamp", when);
-        }
+        // CloudTrail writes eventTime on every event: one without it is not an event to place
+        // in time (an ingest time would put an API call where time-window rules treat it as now).
+        let Some(when) = event.get_some("eventTime") else {
+            return Err(rejection("no eventTime: a CloudTrail event always has one", Some("eventTime")));
+        };
+        let when = self.time(py, when, "eventTime")?;
+        doc.set_str("@timestamp", when);
+        doc.section("ecs").set_str("version", self.ecs_version.as_str());
         self.objects.add(event, ct(doc))?;
         let time = |value: &Json, field: &str| self.time(py, value, field).ok();
         add_identity(identity, doc, &self.objects, time)?;

@@ -1,11 +1,16 @@
-//! Deterministic document ids, byte for byte those of normalizer/ids.py `hashed_id`: a replay
-//! after an upgrade (Python ids before, native ids after) must hit the same `_id`.
+//! Deterministic document ids, byte for byte those of normalizer/ids.py (`hashed_id`,
+//! `record_id`): the native and the Python sources must give one record one `_id`.
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use blake2::digest::consts::U15;
 use blake2::{Blake2b, Digest};
+use std::borrow::Cow;
+
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+
+use crate::vpcflow::numbers::decimal;
 
 /// The id of `parts` joined by the unit separator (0x1f): BLAKE2b with a 15-byte digest, in URL-safe
 /// base64 (20 characters: 15 bytes need no padding).
@@ -35,7 +40,7 @@ impl IdText {
 
 /// The UTF-8 bytes of a str as ids.py encodes them ("surrogatepass": a file name decoded with
 /// surrogateescape still hashes, and to the same id).
-pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
+pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
     match text.to_str() {
         Ok(s) => Ok(s.as_bytes().into()),
         Err(_) => Ok(text
@@ -43,6 +48,27 @@ pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<
             .extract::<Vec<u8>>()?
             .into()),
     }
+}
+
+/// The id of a record with no id of its own (a RawRecord): its object and its place there,
+/// `(source, offset)`, or `(source, offset, part)` for the `part`-th of several records read
+/// whole at one offset (CloudWatch Logs envelope events). ids.py `record_id` is the same rule.
+pub fn record_id(record: &Bound<'_, PyAny>) -> PyResult<IdText> {
+    let py = record.py();
+    let source = record.getattr(intern!(py, "source"))?;
+    let source = id_bytes(source.cast::<PyString>()?)?;
+    let offset = record.getattr(intern!(py, "offset"))?;
+    let part = record.getattr(intern!(py, "part"))?.extract::<u64>()?;
+    let mut digits = [0u8; 20];
+    let offset = match offset.extract::<u64>() {
+        Ok(n) => Cow::Borrowed(decimal(n, &mut digits)),
+        Err(_) => Cow::Owned(id_bytes(&offset.str()?)?.into_owned()),
+    };
+    if part == 0 {
+        return Ok(hashed_id([&*source, &*offset]));
+    }
+    let mut part_digits = [0u8; 20];
+    Ok(hashed_id([&*source, &*offset, decimal(part, &mut part_digits)]))
 }
 
 /// `hashed_id(*parts)` for Python, each part taken as `str(part)` as normalizer.ids does.
@@ -60,6 +86,13 @@ pub fn py_hashed_id(parts: Vec<Bound<'_, PyAny>>) -> PyResult<String> {
     Ok(hashed_id(encoded.iter().map(Vec::as_slice))
         .as_str()
         .to_owned())
+}
+
+/// `record_id(record)` for Python (the tests check both sides agree).
+#[pyfunction]
+#[pyo3(name = "record_id")]
+pub fn py_record_id(record: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(record_id(record)?.as_str().to_owned())
 }
 
 #[cfg(test)]

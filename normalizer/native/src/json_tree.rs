@@ -10,7 +10,6 @@ use std::io::Write as _;
 
 use foldhash::HashMap;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use crate::doc::same_key;
 use crate::json::write_str;
@@ -44,12 +43,6 @@ pub fn parse(text: &str) -> Result<Json<'_>, String> {
     let value = Seed { depth: 0 }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
-}
-
-/// True when `bytes` hold exactly one well-formed JSON value (the reader's check of a cut).
-pub fn is_one_value(bytes: &[u8]) -> bool {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
 }
 
 impl<'a> Json<'a> {
@@ -350,12 +343,5 @@ mod tests {
             }
             _ => panic!("not an array"),
         }
-    }
-
-    #[test]
-    fn one_value_check() {
-        assert!(is_one_value(br#" {"a":[1,2]} "#));
-        assert!(!is_one_value(br#"{"a":[1,2]"#));
-        assert!(!is_one_value(br#"{"a":1},{"b":2}"#));
     }
 }

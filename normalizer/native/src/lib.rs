@@ -25,8 +25,10 @@ mod vpcflow;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::py_record_id, m)?)?;
     m.add_class::<cloudtrail::CloudTrail>()?;
     m.add_class::<cloudtrail_cut::RecordCutter>()?;
+    m.add_class::<cloudtrail_cut::Scanner>()?;
     m.add_class::<vpcflow::FlowPlan>()?;
     m.add_class::<vpcflow::FlowDocuments>()?;
     Ok(())

@@ -86,9 +86,11 @@ impl Layout {
                 _ => {}
             }
         }
-        if roles.start.is_some() || roles.end.is_some() {
-            self.put("", "@timestamp", Item::Derived(Derived::Timestamp));
-        }
+        // Every document has a time: the record's, else (a format without start and end, as a
+        // NAT gateway's custom format can be) the ingest time, tagged as such.
+        self.put("", "@timestamp", Item::Derived(Derived::Timestamp));
+        self.put("", "tags", Item::Derived(Derived::IngestTimeTag));
+        self.put("ecs", "version", Item::Derived(Derived::EcsVersion));
         if roles.start.is_some() && roles.end.is_some() {
             self.put("event", "duration", Item::Derived(Derived::Duration));
         }

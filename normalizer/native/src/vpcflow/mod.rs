@@ -12,22 +12,24 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::errors::rejected;
-use crate::ids::{hashed_id, id_bytes};
+use crate::ids::record_id;
 use crate::json::write_str;
 
 mod community_id;
 mod inet;
 mod layout;
-mod numbers;
+pub(crate) mod numbers;
 mod text;
 
 use community_id::community_id;
 use inet::{parse_ip, Packed};
 use layout::Layout;
-use numbers::{decimal, write_int, write_iso};
+use numbers::{write_int, write_iso, write_now};
 use text::{byte_code, epoch, python_int, python_repr, split, Int};
 
 const DATASET: &str = "aws.vpcflow";
+/// The tag of a document whose @timestamp is the ingest time: its line had no time of its own.
+const INGEST_TIME_TAG: &str = "cloudsift_ingest_timestamp";
 /// What `document` returns to Python: (doc_id, ECS document as JSON bytes, event.dataset).
 type Document<'py> = (Bound<'py, PyString>, Bound<'py, PyBytes>, Bound<'py, PyString>);
 /// Objects a document always has a place for (written only when something lands in them).
@@ -106,6 +108,8 @@ enum Derived {
     Transport,
     TcpFlagNames,
     Timestamp,
+    IngestTimeTag,
+    EcsVersion,
     Duration,
     NetworkType,
     CommunityId,
@@ -166,19 +170,23 @@ pub struct FlowPlan {
     flag_names: Vec<String>,
     /// Epoch seconds a time may hold (timestamps.py's range), start included, end excluded.
     epochs: std::ops::Range<i64>,
+    /// ecs.version, the ECS release the documents follow.
+    ecs_version: String,
 }
 
 #[pymethods]
 impl FlowPlan {
     /// Compile a header: `columns` holds each field's (native name, kind, ECS destinations);
     /// `transports` maps IANA protocol numbers to network.transport, `flag_names` names TCP flag
-    /// bits, lowest first; `epochs` is the (first, end) of plausible epoch seconds.
+    /// bits, lowest first; `epochs` is the (first, end) of plausible epoch seconds; `ecs_version`
+    /// is written as ecs.version.
     #[new]
     fn new(
         columns: Vec<(String, String, Vec<String>)>,
         transports: std::collections::HashMap<u8, String>,
         flag_names: Vec<String>,
         epochs: (i64, i64),
+        ecs_version: String,
     ) -> PyResult<Self> {
         let mut kinds = Vec::with_capacity(columns.len());
         for (native, kind, _) in &columns {
@@ -204,6 +212,7 @@ impl FlowPlan {
             transports: (0..=255u8).map(|n| transports.get(&n).cloned()).collect(),
             flag_names,
             epochs: epochs.0..epochs.1,
+            ecs_version,
         })
     }
 }
@@ -239,16 +248,12 @@ impl FlowDocuments {
         let header = record.getattr(pyo3::intern!(py, "header"))?;
         let plan = self.plan(py, &header)?;
         let text = record.getattr(pyo3::intern!(py, "text"))?;
-        let source = record.getattr(pyo3::intern!(py, "source"))?;
-        let offset = record.getattr(pyo3::intern!(py, "offset"))?;
-        plan.get().document(
-            py,
-            text.cast()?,
-            source.cast()?,
-            &offset,
-            header.is_none(),
-            original,
-        )
+        let body = plan.get().document(py, text.cast()?, header.is_none(), original)?;
+        Ok((
+            PyString::new(py, record_id(record)?.as_str()),
+            body,
+            pyo3::intern!(py, DATASET).clone(),
+        ))
     }
 }
 
@@ -275,18 +280,15 @@ impl FlowDocuments {
 }
 
 impl FlowPlan {
-    /// One line → (doc_id, document as JSON bytes, event.dataset); NormalizationError naming the
-    /// field for a line this header cannot read. `headerless`: the object had no header line
-    /// (said in the width error); the id hashes `source` and the line's byte `offset`.
+    /// One line → its document as JSON bytes; NormalizationError naming the field for a line
+    /// this header cannot read. `headerless`: the object had no header line (said in the width error).
     fn document<'py>(
         &self,
         py: Python<'py>,
         text: &Bound<'py, PyString>,
-        source: &Bound<'py, PyString>,
-        offset: &Bound<'py, PyAny>,
         headerless: bool,
         original: bool,
-    ) -> PyResult<Document<'py>> {
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let Ok(line) = text.to_str() else {
             return Err(rejected(
                 py,
@@ -307,17 +309,7 @@ impl FlowPlan {
                 )),
             }
         })?;
-        let mut digits = [0u8; 20];
-        let offset_text = match offset.extract::<u64>() {
-            Ok(n) => std::borrow::Cow::Borrowed(decimal(n, &mut digits)),
-            Err(_) => id_bytes(&offset.str()?)?.into_owned().into(),
-        };
-        let id = hashed_id([&*id_bytes(source)?, &*offset_text]);
-        Ok((
-            PyString::new(py, id.as_str()),
-            body,
-            pyo3::intern!(py, DATASET).clone(),
-        ))
+        Ok(body)
     }
 
     fn body(
@@ -455,6 +447,14 @@ impl FlowPlan {
         written
     }
 
+    /// The record's time: `end`, or `start` when the line has no `end`.
+    fn time(&self, line: &Line<'_>) -> Option<i64> {
+        match (self.value(line, self.roles.end), self.value(line, self.roles.start)) {
+            (Value::Time(t), _) | (_, Value::Time(t)) => Some(t),
+            _ => None,
+        }
+    }
+
     fn value<'a>(&self, line: &Line<'a>, column: Option<usize>) -> Value<'a> {
         column.map_or(Value::Absent, |c| line.values[c])
     }
@@ -503,17 +503,19 @@ impl FlowPlan {
                 }
                 out.push(b']');
             }
-            Derived::Timestamp => {
-                // `end` is the record's time; `start` only when the header has no `end`.
-                let time = match self.value(line, self.roles.end) {
-                    Value::Time(t) => t,
-                    _ => match self.value(line, self.roles.start) {
-                        Value::Time(t) => t,
-                        _ => return false,
-                    },
-                };
-                write_iso(out, time);
+            Derived::Timestamp => match self.time(line) {
+                Some(time) => write_iso(out, time),
+                None => write_now(out),
+            },
+            Derived::IngestTimeTag => {
+                if self.time(line).is_some() {
+                    return false;
+                }
+                out.push(b'[');
+                write_str(out, INGEST_TIME_TAG);
+                out.push(b']');
             }
+            Derived::EcsVersion => write_str(out, &self.ecs_version),
             Derived::Duration => {
                 let start = self.value(line, self.roles.start);
                 let end = self.value(line, self.roles.end);

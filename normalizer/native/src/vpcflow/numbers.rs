@@ -41,6 +41,17 @@ pub fn write_iso(out: &mut Vec<u8>, seconds: i64) {
     out.extend_from_slice(&text);
 }
 
+/// The current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" (a document's ingest time).
+pub fn write_now(out: &mut Vec<u8>) {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    write_iso(out, since.as_secs() as i64);
+    let millis = since.subsec_millis();
+    let at = out.len() - 5; // the three digits before `Z"`
+    for (n, digit) in [millis / 100, millis / 10 % 10, millis % 10].into_iter().enumerate() {
+        out[at + n] = b'0' + digit as u8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
