@@ -194,10 +194,20 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
     if client is None:
         raise CloudsiftError("a bucket listing keeps its checkpoint in Elasticsearch: it cannot run with --to")
     bucket, _, prefix = src.url[len("s3://"):].partition("/")
-    store = CheckpointStore(client, settings.state_index, f"s3://{bucket}/{prefix}#{partition}",
+    store = CheckpointStore(client, settings.state_index, checkpoint_scope(settings, bucket, prefix, partition),
                             retry_seconds=settings.retry.max_seconds)
     return S3ListingSource(s3.client(bucket, src.region), bucket, prefix, store, partition=partition, once=settings.once,
                            poll_seconds=src.poll_seconds, log=reporter.log)
+
+
+def checkpoint_scope(settings: Settings, bucket: str, prefix: str, partition: Partition) -> str:
+    """What a bucket listing's checkpoint belongs to: everything that makes a run's output different.
+
+    The namespace (other data streams) and the routing overrides (other log types) are part of it, so
+    shipping the same bucket into another namespace, or with other routes, starts from the beginning.
+    """
+    routes = orjson.dumps([[o.prefix, o.log_type, o.bucket] for o in settings.overrides()]).decode()
+    return f"s3://{bucket}/{prefix}#{partition}@{settings.namespace}#routes={routes}"
 
 
 def _run_worker(settings: Settings, partition: Partition, reporter: Reporter, updates: Any) -> dict:

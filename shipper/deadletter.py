@@ -13,10 +13,13 @@ ROUTE, NORMALIZE, INDEX = "route", "normalize", "index"
 
 
 def document(stage: str, reason: str, ref: ObjectRef, log_type: str | None, *, line: int | None = None,
-             offset: int | None = None, raw: str | None = None) -> tuple[str, bytes]:
-    """(deterministic _id, serialized body): a replay of the same failure writes the same document."""
+             offset: int | None = None, raw: str | None = None, ordinal: int | None = None) -> tuple[str, bytes]:
+    """(deterministic _id, serialized body): a replay of the same failure writes the same document.
+
+    `ordinal` tells apart failures at one place (several records on one line, events of one envelope).
+    """
     doc_id = hashed_id("deadletter", stage, ref.bucket, ref.key, line if line is not None else "",
-                       offset if offset is not None else "")
+                       offset if offset is not None else "", ordinal if ordinal is not None else "")
     if raw is not None and len(raw) > MAX_RAW_CHARS:
         raw = raw[:MAX_RAW_CHARS] + "…[truncated]"
     doc: dict = {

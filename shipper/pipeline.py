@@ -147,8 +147,9 @@ class Shipper:
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1
                     self._report("record rejected", ref, str(result))
+                    # n: several bad records may share a line and offset (one line of Records, an envelope)
                     self._dead(ticket, current, deadletter.NORMALIZE, result.reason, ref, log_type,
-                               line=result.line, offset=result.offset, raw=result.raw)
+                               line=result.line, offset=result.offset, raw=result.raw, ordinal=n)
                 elif isinstance(result, Skipped):
                     self.stats.skipped += result.count
                 if n % STOP_CHECK_EVERY == 0:
@@ -163,7 +164,7 @@ class Shipper:
     def _rejected_by_es(self, ticket: int, ref: ObjectRef, log_type: str, record: RawRecord) -> Callable[[str], Entry]:
         def make(reason: str) -> Entry:
             doc_id, body = deadletter.document(deadletter.INDEX, reason, ref, log_type, line=record.line,
-                                               offset=record.offset, raw=record.raw_excerpt())
+                                               offset=record.offset, raw=record.raw_excerpt(), ordinal=record.part)
             return Entry(self._deadletter, doc_id, body, ticket, is_deadletter=True)
         return make
 

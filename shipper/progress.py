@@ -38,10 +38,10 @@ def peak_rss_mb() -> int:
 class Reporter:
     """Logs events and shows progress; `tty` draws one line in place, otherwise JSON lines (stderr)."""
 
-    def __init__(self, tty: bool, stream: TextIO = sys.stderr, every: float | None = None,
+    def __init__(self, tty: bool, stream: TextIO | None = None, every: float | None = None,
                  fields: dict | None = None) -> None:
         self._tty = tty
-        self._out = stream
+        self._out = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
         self._every = every if every is not None else (0.5 if tty else 10.0)
         self._fields = fields or {}
         self._started = time.monotonic()

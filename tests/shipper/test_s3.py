@@ -8,9 +8,17 @@ import time
 import pytest
 from elasticsearch import Elasticsearch
 
-from normalizer.ids import hashed_id
+from cloudsift.cli import main
 
 from .conftest import flow_key, flow_object, flows, put, ship, ship_process
+
+
+def _checkpoint(es: Elasticsearch, ns: str, scope_start: str) -> dict:
+    """The one checkpoint document whose scope starts with `scope_start`."""
+    es.indices.refresh(index=f"{ns}-state")
+    hits = es.search(index=f"{ns}-state", query={"prefix": {"scope": scope_start}})["hits"]["hits"]
+    assert len(hits) == 1
+    return hits[0]["_source"]
 
 
 def test_listing_ships_every_object(es: Elasticsearch, es_env, ns: str, bucket: str,
@@ -38,7 +46,7 @@ def test_checkpoint_state_stays_bounded(es: Elasticsearch, es_env, ns: str, buck
     """The state holds one high-water key per delivery stream, not one entry per object ever seen."""
     put(bucket, {flow_key(i): flow_object(2, seed=i) for i in range(30)})
     ship(ns, "--from", f"s3://{bucket}", "--once", capsys=capsys)
-    state = es.get(index=f"{ns}-state", id=hashed_id("checkpoint", f"s3://{bucket}/#0/1"))["_source"]
+    state = _checkpoint(es, ns, f"s3://{bucket}/#0/1@")
     stream = "AWSLogs/123456789012/vpcflowlogs/us-east-1/"
     assert state["streams"] == [{"prefix": stream, "after": flow_key(29), "done": []}]
 
@@ -135,7 +143,21 @@ def test_processes_on_disjoint_prefixes_split_a_bucket(es: Elasticsearch, es_set
     assert [s["objects"] for s in first] == [3, 3] and sum(s["duplicates"] for s in first) == 0
     assert flows(es, ns) == 60
     for acct, prefix in prefixes.items():
-        state = es.get(index=f"{ns}-state", id=hashed_id("checkpoint", f"s3://{bucket}/{prefix}#0/1"))["_source"]
+        state = _checkpoint(es, ns, f"s3://{bucket}/{prefix}#0/1@")
         assert [s["after"] for s in state["streams"]] == [flow_key(2, account=acct)]
     put(bucket, {flow_key(7, account="111111111111"): flow_object(10, seed=99)})
     assert [s["objects"] for s in run_both()] == [1, 0] and flows(es, ns) == 70
+
+
+def test_another_namespace_with_the_same_state_index_ships_everything(es: Elasticsearch, es_env, ns: str,
+                                                                       bucket: str,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """The checkpoint's scope includes the namespace: a second namespace is a run of its own."""
+    put(bucket, {flow_key(1): flow_object(10), flow_key(2): flow_object(10, seed=2)})
+    ship(ns, "--from", f"s3://{bucket}", "--once", capsys=capsys)
+    other = f"{ns}b"
+    status = main(["ship", "--namespace", other, "--state-index", f"{ns}-state", "--progress", "json",
+                   "--from", f"s3://{bucket}", "--once"])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert status == 0 and summary["objects"] == 2 and summary["indexed"] == 20
+    assert flows(es, other) == 20
