@@ -46,9 +46,12 @@ BASE_FIELDS: tuple[Field, ...] = (
 # in aggregations: every keyword field keeps its exact value and gets a lowercase `caseless`
 # sub-field that compiled rules query. doc_values off: it is only searched, never aggregated.
 CASELESS = "caseless"
-_CASELESS_SUBFIELD = {CASELESS: {"type": "keyword", "normalizer": "lowercase", "doc_values": False}}
-# Long values (a URI, a policy document) are kept in _source but not indexed past this length.
+# Long values (a URI, a policy document) are kept in _source but not indexed past this length
+# (characters; 8191 of them stay under Lucene's 32766-byte term limit in any UTF-8). The sub-field
+# needs its own bound: without it, one oversized value made Elasticsearch refuse the whole document.
 IGNORE_ABOVE = 8191
+_CASELESS_SUBFIELD = {CASELESS: {"type": "keyword", "normalizer": "lowercase", "doc_values": False,
+                                 "ignore_above": IGNORE_ABOVE}}
 # event.original is evidence, not a search target: stored in _source only.
 NOT_INDEXED = frozenset({"event.original"})
 

@@ -1,6 +1,7 @@
 """Hostile ids and lying bulk responses: nothing forged, nothing lost, nothing counted that is not stored."""
 from __future__ import annotations
 
+import gzip
 import io
 import threading
 from collections.abc import Iterator
@@ -186,3 +187,38 @@ def test_a_bulk_response_that_always_lies_fails_the_batch(es: Elasticsearch, es_
     with pytest.raises(SinkError, match="bad bulk response"):
         sink.flush()
     sink.close()
+
+
+def _first_record(path: str) -> bytes:
+    with gzip.open(path) if path.endswith(".gz") else open(path, "rb") as f:
+        return f.readline()
+
+
+def _oversized(log_type: str) -> tuple[bytes, str]:
+    """A real record of `log_type` with one keyword value far past any indexable length."""
+    huge = "A" * 100_000
+    if log_type == "waf":
+        record = orjson.loads(_first_record("tests/normalizer/golden/waf/features.log"))
+        record["httpRequest"]["headers"] = [{"name": "User-Agent", "value": huge}]
+        return orjson.dumps(record) + b"\n", "user_agent"
+    if log_type == "guardduty":
+        finding = orjson.loads(_guardduty("gd-huge"))
+        finding["title"] = huge
+        return orjson.dumps(finding) + b"\n", "title"
+    header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end " \
+             "action log-status"
+    line = f"2 123456789012 {huge} 10.0.0.1 10.0.0.2 1024 443 6 10 840 1763596800 1763596860 ACCEPT OK"
+    return f"{header}\n{line}\n".encode(), "interface"
+
+
+@pytest.mark.parametrize("log_type", ["waf", "guardduty", "vpcflow"])
+def test_an_oversized_keyword_value_leaves_the_document_indexed(es: Elasticsearch, ns: str, log_type: str) -> None:
+    """A 100 KB value is kept in _source but left out of the index; the document is not refused."""
+    install(es, ns)
+    data, needle = _oversized(log_type)
+    results = _ship(es, ns, log_type, data)
+    stream = data_stream(results[0].dataset, ns)
+    assert len(results) == 1 and count(es, stream) == 1
+    hit = es.search(index=stream, docvalue_fields=["_ignored"], query={"exists": {"field": "_ignored"}},
+                    source=False, stored_fields=["_ignored"])["hits"]["hits"]
+    assert len(hit) == 1 and any(needle in field for field in hit[0]["_ignored"])
