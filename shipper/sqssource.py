@@ -33,16 +33,29 @@ class _Message:
     failed: bool = False
 
 
-def parse_event(body: str) -> list[Created] | None:
-    """(bucket, key, size, region) of each created object in a notification; [] for a test event; None if unknown."""
+def parse_event(body: object) -> list[Created] | None:
+    """(bucket, key, size, region) of each created object in a notification; [] for a test event; None if unknown.
+
+    Bodies are hostile: whatever one holds (nesting deep enough to exhaust recursion, `"size": 1e999`,
+    an SNS envelope wrapping garbage, wrong types anywhere), the answer is None, never an exception.
+    """
     try:
-        event = json.loads(body)
-    except ValueError:
+        created = _parse(body, envelopes=2)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
         return None
+    if created is None or not all(isinstance(b, str) and b and isinstance(k, str) and k for b, k, _, _ in created):
+        return None
+    return created
+
+
+def _parse(body: object, *, envelopes: int) -> list[Created] | None:
+    if not isinstance(body, str):
+        return None
+    event = json.loads(body)
     if not isinstance(event, dict):
         return None
     if event.get("Type") == "Notification" and isinstance(event.get("Message"), str):  # SNS envelope
-        return parse_event(event["Message"])
+        return _parse(event["Message"], envelopes=envelopes - 1) if envelopes > 0 else None
     if event.get("Event") == "s3:TestEvent":
         return []
     if event.get("source") == "aws.s3" and isinstance(event.get("detail"), dict):  # EventBridge

@@ -45,6 +45,38 @@ def test_test_event_and_foreign_messages() -> None:
     assert parse_event("not json") is None and parse_event('{"hello": 1}') is None
 
 
+POISON = [
+    "[" * 100_000 + "]" * 100_000,  # nesting past the recursion limit
+    json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                             "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1}}}]}).replace(
+        '"size": 1', '"size": 1e999'),
+    json.dumps({"Type": "Notification", "Message": "{not json"}),
+    json.dumps({"Type": "Notification", "Message": json.dumps({"Type": "Notification", "Message": json.dumps(
+        {"Type": "Notification", "Message": "{}"})})}),
+    json.dumps({"Records": [5, None, "x"]}),
+    json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                             "s3": {"bucket": {"name": 7}, "object": {"key": ["k"]}}}]}),
+    json.dumps({"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "b"},
+                                                                                 "object": {"key": 12}}}),
+]
+
+
+@pytest.mark.parametrize("body", POISON)
+def test_poison_notifications_are_unknown_not_exceptions(body: str) -> None:
+    """Whatever a message body holds, parsing it answers None (unknown), never raises."""
+    assert parse_event(body) is None
+
+
+def test_poison_messages_do_not_stop_good_ones_of_the_same_receive(es: Elasticsearch, es_env, ns: str, bucket: str,
+                                                                    queue: str, capsys: pytest.CaptureFixture) -> None:
+    """Poison messages are left for the queue's redrive; the good message beside them is shipped and deleted."""
+    put(bucket, {flow_key(0): flow_object(10)})
+    send(queue, *POISON, s3_event(bucket, flow_key(0)))
+    status, summary = ship(ns, "--from", f"sqs://{queue}", "--once", capsys=capsys)
+    assert status == 0 and summary["objects"] == 1 and flows(es, ns) == 10
+    assert remaining(queue) == len(POISON)
+
+
 def test_queue_end_to_end_deletes_acknowledged_messages(es: Elasticsearch, es_env, ns: str, bucket: str,
                                                         queue: str, capsys: pytest.CaptureFixture) -> None:
     """Objects named by all three shapes are shipped; their messages and the test event are deleted."""
