@@ -86,7 +86,10 @@ class DirectorySource:
         for path in self._walk(self._root):
             if stop.is_set():
                 return
-            key = path.relative_to(self._root).as_posix()
+            # File names need not be UTF-8 (S3 keys always are): the key, which logs, dead letters and
+            # ids carry, shows undecodable bytes as \xNN; the file itself is opened by its real path.
+            key = path.relative_to(self._root).as_posix().encode("utf-8", "surrogateescape").decode(
+                "utf-8", "backslashreplace")
             if self._partition.owns(key):
                 yield ObjectRef(self._bucket, key, path.stat().st_size, path)
 

@@ -1,6 +1,7 @@
 """A local directory laid out like a bucket, end to end into the real node."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,16 @@ def test_ndjson_sink_writes_what_would_be_indexed(tmp_path: Path, capsys: pytest
     status, _summary = ship("dry", "--from", str(src), "--to", str(out), capsys=capsys)
     lines = out.read_text().splitlines()
     assert status == 0 and len(lines) == 7 and '"_index":"logs-aws.vpcflow.cloudsift-dry"' in lines[0]
+
+
+def test_file_names_that_are_not_utf8_are_shipped_and_reported(es: Elasticsearch, es_env, ns: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    """A file name with bytes that are not UTF-8 neither crashes logs, dead letters nor the summary."""
+    good = tmp_path / flow_key(1)
+    good.parent.mkdir(parents=True)
+    good.write_bytes(flow_object(5))
+    (good.parent / os.fsdecode(b"bad\xff.log.gz")).write_bytes(flow_object(3, corrupt=2))
+    (tmp_path / os.fsdecode(b"stray\xfe.txt")).write_bytes(b"not a log\n")
+    status, summary = ship(ns, "--from", str(tmp_path), capsys=capsys)
+    assert status == 1 and summary["objects"] == 3 and flows(es, ns) == 8
+    assert dead(es, ns) == 3 and any("\\xfe" in e for e in summary["errors"])
