@@ -237,7 +237,9 @@ def item_statuses(resp: object, sent: int) -> list[tuple[int, str]]:
         status = result.get("status") if isinstance(result, dict) else None
         if not isinstance(status, int) or isinstance(status, bool):
             raise BadBulkResponse(f"an item without a status: {str(item)[:200]}")
-        error = result.get("error") if isinstance(result.get("error"), dict) else {}  # type: ignore[union-attr]
+        error = result.get("error")  # type: ignore[union-attr]  # result is a dict: status came from it
+        if not isinstance(error, dict):
+            error = {}
         out.append((status, f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")))
     return out
 
