@@ -55,6 +55,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def is_user_error(exc: BaseException) -> bool:
+    """Whether `exc` is one of the packages' root errors: a one-line message for the user (--debug: traceback).
+
+    Imported here, when an error happened, so that start-up loads no package it does not run.
+    """
+    from shipper.errors import ShipperError
+    return isinstance(exc, CloudsiftError | ShipperError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -63,11 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # here, where a reader that left is handled, not in the interpreter's exit
         return status
-    except CloudsiftError as exc:
-        if args.debug:
-            raise
-        print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("cloudsift: interrupted", file=sys.stderr)
         return 130
@@ -77,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # interpreter's last flush cannot complain about the closed pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if args.debug or not is_user_error(exc):
+            raise
+        print(f"cloudsift: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -10,21 +10,34 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import orjson
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from normalizer.ids import hashed_id
 from shipper.errors import SinkError
-from shipper.sink import DEFAULT_LIMITS, RETRYABLE_STATUS, backoff
+from shipper.limits import RETRYABLE_STATUS, backoff
+from shipper.objects import Partition
+from shipper.routing import Override
 
 STATE_MAPPINGS = {"dynamic": False, "properties": {"scope": {"type": "keyword"}, "updated": {"type": "date"}}}
 T = TypeVar("T")
 # Past this many keys finished out of order (one object keeps failing), stop reading that stream.
 MAX_WINDOW = 10_000
+
+
+def listing_scope(bucket: str, prefix: str, partition: Partition, namespace: str, routes: Iterable[Override]) -> str:
+    """What a bucket listing's checkpoint belongs to: everything that makes a run's output different.
+
+    The namespace (other data streams) and the routing overrides (other log types) are part of it, so
+    shipping the same bucket into another namespace, or with other routes, starts from the beginning.
+    """
+    overrides = orjson.dumps([[o.prefix, o.log_type, o.bucket] for o in routes]).decode()
+    return f"s3://{bucket}/{prefix}#{partition}@{namespace}#routes={overrides}"
 
 
 @dataclass(slots=True)
@@ -35,6 +48,7 @@ class StreamMark:
     done: set[str] = field(default_factory=set)
     order: deque[str] = field(default_factory=deque)  # keys handed out, in listing order, not yet passed
     state: dict[str, str] = field(default_factory=dict)  # key → open | released | done
+    failures: dict[str, int] = field(default_factory=dict)  # failed attempts of keys not done yet (persisted)
 
     def wanted(self, key: str) -> bool:
         """Whether a listed key should be handed out (again): new, or released after a failure."""
@@ -46,14 +60,21 @@ class StreamMark:
             self.order.append(key)
         self.state[key] = "open"
 
-    def release(self, key: str) -> None:
-        """`key` failed: it blocks the mark and is handed out again on the next pass."""
+    def release(self, key: str, *, failed: bool = True) -> None:
+        """`key` failed (or was interrupted): it blocks the mark and is handed out again on the next pass."""
         self.state[key] = "released"
+        if failed:
+            self.failures[key] = self.failures.get(key, 0) + 1
+
+    def attempt(self, key: str) -> int:
+        """The attempt that handing `key` out now would be (1: never failed)."""
+        return self.failures.get(key, 0) + 1
 
     def finish(self, key: str) -> None:
         """`key` is committed: advance the mark over every finished key at the front."""
         self.state[key] = "done"
         self.done.add(key)
+        self.failures.pop(key, None)
         while self.order and self.state[self.order[0]] == "done":
             self.after = self.order.popleft()
             del self.state[self.after]
@@ -88,7 +109,8 @@ class CheckpointStore:
         found = self._retrying("read", read)
         if not found.get("found"):
             return {}
-        return {s["prefix"]: StreamMark(s["after"], set(s["done"])) for s in found["_source"].get("streams", [])}
+        return {s["prefix"]: StreamMark(s["after"], set(s["done"]), failures=dict(s.get("failures", [])))
+                for s in found["_source"].get("streams", [])}
 
     def changed(self, marks: dict[str, StreamMark]) -> None:
         """Note a change; saves at most every `save_every` seconds (a replay of the rest is harmless)."""
@@ -100,7 +122,8 @@ class CheckpointStore:
         """Write the marks now (if anything changed)."""
         if not self._dirty:
             return
-        streams = [{"prefix": p, "after": m.after, "done": sorted(m.done)} for p, m in sorted(marks.items())]
+        streams = [{"prefix": p, "after": m.after, "done": sorted(m.done), "failures": sorted(m.failures.items())}
+                   for p, m in sorted(marks.items())]
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         doc = {"scope": self._scope, "updated": now, "streams": streams}
         self._retrying("save", lambda: self._client.index(index=self._index, id=self._id, document=doc))
@@ -117,7 +140,7 @@ class CheckpointStore:
             except (ApiError, TransportError) as exc:
                 status = exc.meta.status if isinstance(exc, ApiError) else None
                 attempt += 1
-                wait = backoff(attempt, DEFAULT_LIMITS)
+                wait = backoff(attempt)
                 if (isinstance(exc, ApiError) and status not in RETRYABLE_STATUS) or \
                         time.monotonic() + wait > deadline:
                     raise SinkError(f"cannot {what} the checkpoint: {exc}", where=self._index) from None

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+from normalizer.readers import MAX_OBJECT_BYTES
 from normalizer.registry import LOG_TYPES
 from shipper import config_yaml
 from shipper.errors import ConfigError, ShipperError
+from shipper.limits import DEFAULT_LIMITS, Limits
 from shipper.routing import SKIP, Override
 from shipper.s3clients import REGION
 from shipper.templates import check_namespace
@@ -100,19 +102,21 @@ class SourceConfig:
 class BatchConfig:
     """Bulk batch bounds: whichever is reached first ends a batch."""
 
-    max_docs: Annotated[int, AT_LEAST_ONE] = 2000
-    max_bytes: Annotated[int, Bounds(1024)] = 8 * 1024 * 1024
-    max_inflight: Annotated[int, AT_LEAST_ONE] = 2  # batches queued behind those being sent
-    senders: Annotated[int, AT_LEAST_ONE] = 2  # concurrent bulk requests per worker
+    max_docs: Annotated[int, AT_LEAST_ONE] = DEFAULT_LIMITS.max_docs
+    max_bytes: Annotated[int, Bounds(1024)] = DEFAULT_LIMITS.max_bytes
+    max_inflight: Annotated[int, AT_LEAST_ONE] = DEFAULT_LIMITS.max_inflight
+    senders: Annotated[int, AT_LEAST_ONE] = DEFAULT_LIMITS.senders
 
 
 @dataclass(frozen=True, slots=True)
 class RetryConfig:
     """Backoff on 429 / 5xx / connection errors, up to a total time per batch."""
 
-    max_seconds: float = 900.0  # 0: no retries
-    backoff_base: Annotated[float, POSITIVE] = 0.5
-    backoff_cap: Annotated[float, POSITIVE] = 30.0
+    max_seconds: float = DEFAULT_LIMITS.retry_seconds  # 0: no retries
+    backoff_base: Annotated[float, POSITIVE] = DEFAULT_LIMITS.backoff_base
+    backoff_cap: Annotated[float, POSITIVE] = DEFAULT_LIMITS.backoff_cap
+    # Times one object is tried (read failures, a download cut short) before it is dead-lettered by key.
+    object_attempts: Annotated[int, Bounds(1, 100)] = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +152,19 @@ class Settings:
     partition: str | None = None  # "i/N": this process is worker i of N separate processes
     once: bool = False
     original: bool = False  # keep each raw record in event.original
+    # An object decompressing past this is cut there and dead-lettered with the reason (gzip bombs).
+    max_object_bytes: Annotated[int, Bounds(1024)] = MAX_OBJECT_BYTES
     to: str | None = None  # an NDJSON file instead of Elasticsearch (dry run)
     progress: str = "auto"  # auto | tty | json
 
     def overrides(self) -> tuple[Override, ...]:
         """The routing overrides as the router takes them."""
         return tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
+
+    def limits(self) -> Limits:
+        """The sink's batch bounds and retry budget."""
+        b, r = self.batch, self.retry
+        return Limits(b.max_docs, b.max_bytes, b.max_inflight, b.senders, r.max_seconds, r.backoff_base, r.backoff_cap)
 
     def bucket_regions(self) -> dict[str, str]:
         """Bucket name → its configured region."""

@@ -9,7 +9,8 @@ from normalizer.ids import hashed_id
 from normalizer.records import MAX_RAW_CHARS
 from shipper.objects import ObjectRef
 
-ROUTE, NORMALIZE, INDEX = "route", "normalize", "index"
+# Where a failure happened: routing a key, reading an object past its last attempt, a record, indexing.
+ROUTE, OBJECT, NORMALIZE, INDEX = "route", "object", "normalize", "index"
 
 
 def document(stage: str, reason: str, ref: ObjectRef, log_type: str | None, *, line: int | None = None,

@@ -1,6 +1,7 @@
 """What sources hand out: references to objects, and the Source protocol (directory, S3 listing, SQS)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -21,6 +22,7 @@ class ObjectRef:
     size: int = 0
     token: Any = None
     region: str | None = None  # what a notification said about the bucket's region, if anything
+    attempt: int = 1  # how many times this object has been handed out, this time included
 
     @property
     def url(self) -> str:
@@ -44,6 +46,14 @@ class Partition:
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
+    @classmethod
+    def parse(cls, text: str | None) -> Partition:
+        """`I/N` (already validated by the config), or the whole key space for None."""
+        if text is None:
+            return cls()
+        index, count = text.split("/")
+        return cls(int(index), int(count))
+
 
 WHOLE = Partition()
 
@@ -64,8 +74,8 @@ class Source(Protocol):
     def commit(self, ref: ObjectRef) -> None:
         """Every record of `ref` is acknowledged by the sink: never deliver it again."""
 
-    def release(self, ref: ObjectRef) -> None:
-        """`ref` failed or was interrupted: leave it to be delivered again."""
+    def release(self, ref: ObjectRef, *, failed: bool) -> None:
+        """`ref` failed (counts as an attempt) or was interrupted: leave it to be delivered again."""
 
     def close(self) -> None:
         """Persist what must survive (checkpoints) and stop background threads."""
@@ -80,9 +90,11 @@ class DirectorySource:
         self._root = root
         self._bucket = root.resolve().name
         self._partition = partition
+        self._failed: list[ObjectRef] = []
 
     def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
-        """Every file under the root in key order (a directory has no notifications: always --once)."""
+        """Every file under the root in key order, then the ones that failed again (a directory has no
+        notifications: always --once, and a run is the only chance a file gets)."""
         for path in self._walk(self._root):
             if stop.is_set():
                 return
@@ -92,6 +104,10 @@ class DirectorySource:
                 "utf-8", "backslashreplace")
             if self._partition.owns(key):
                 yield ObjectRef(self._bucket, key, path.stat().st_size, path)
+        # Bounded: the pipeline dead-letters an object on its last attempt instead of releasing it.
+        while self._failed and not stop.is_set():
+            ref = self._failed.pop(0)
+            yield dataclasses.replace(ref, attempt=ref.attempt + 1)
 
     def _walk(self, folder: Path) -> Iterator[Path]:
         # Sorted like an S3 listing; symlinks are not followed (a loop would never end).
@@ -110,8 +126,10 @@ class DirectorySource:
     def commit(self, ref: ObjectRef) -> None:
         """Nothing to remember: a directory run is always a full pass (ids make replays harmless)."""
 
-    def release(self, ref: ObjectRef) -> None:
-        """Nothing to undo."""
+    def release(self, ref: ObjectRef, *, failed: bool) -> None:
+        """A failed file is tried again at the end of the pass."""
+        if failed:
+            self._failed.append(ref)
 
     def close(self) -> None:
         """Nothing to persist."""

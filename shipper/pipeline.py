@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from elasticsearch import ApiError, TransportError
 
 from normalizer.errors import NormalizationError
+from normalizer.readers import MAX_OBJECT_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.registry import LOG_TYPES
 from normalizer.stream import normalize_stream
@@ -27,8 +28,8 @@ from shipper.templates import data_stream, deadletter_stream
 
 # How often (in records) reading checks for a stop request.
 STOP_CHECK_EVERY = 256
-# What reading an object from a source may raise besides NormalizationError: the object is released.
-READ_ERRORS = (OSError, BotoCoreError, ClientError)
+# What listing or receiving may raise (permissions, a missing bucket or queue): the run stops.
+SOURCE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 @dataclass(slots=True)
@@ -43,7 +44,8 @@ class Stats:
     deadlettered: int = 0
     skipped: int = 0
     unroutable: int = 0
-    failed_objects: int = 0
+    failed_objects: int = 0  # released after a failure: tried again by the next pass, run or delivery
+    objects_deadlettered: int = 0  # failed on their last attempt: dead-lettered by key, committed
     retries: int = 0
     fatal: int = 0  # the run stopped early: Elasticsearch or the source failed past retrying
     errors: list[str] = field(default_factory=list)
@@ -68,6 +70,7 @@ class Shipper:
 
     def __init__(self, source: Source, sink: Sink, router: Router, namespace: str, *,
                  stop: threading.Event, log: Callable[..., None], original: bool = False,
+                 object_attempts: int = 3, max_object_bytes: int = MAX_OBJECT_BYTES,
                  progress: Callable[[Stats], None] = lambda stats: None) -> None:
         self._source = source
         self._sink = sink
@@ -78,6 +81,8 @@ class Shipper:
         self._stop = stop
         self._log = log
         self._original = original
+        self._attempts = object_attempts
+        self._max_bytes = max_object_bytes
         self._progress = progress
         self._open: dict[int, _Open] = {}
         self._next_ticket = 0
@@ -96,7 +101,7 @@ class Shipper:
             self._deliver(self._sink.flush())
         except SinkError as exc:
             self._fail_all(f"Elasticsearch: {exc}")
-        except READ_ERRORS as exc:  # listing or receiving failed (permissions, missing bucket or queue)
+        except SOURCE_ERRORS as exc:
             self._fail_all(f"source: {type(exc).__name__}: {exc}")
         except (ApiError, TransportError) as exc:  # the checkpoint index could not be read
             self._fail_all(f"checkpoint: {exc}")
@@ -123,10 +128,11 @@ class Shipper:
                 self.stats.skipped += 1
             else:
                 self._read(ticket, current, ref, route.log_type)
-        except READ_ERRORS as exc:
-            self._report("read failed", ref, f"{type(exc).__name__}: {exc}")
-            self._release(ticket, failed=True)
-            return
+        except SinkError:
+            raise  # Elasticsearch is gone: the run's failure, not this object's
+        except Exception as exc:  # noqa: BLE001  whatever else one object raises is that object's failure
+            if not self._failed(ticket, current, ref, route.log_type, exc):
+                return
         if current.interrupted:  # interrupted by a stop request: never commit a partial object
             self._release(ticket, failed=False)
             return
@@ -136,9 +142,24 @@ class Shipper:
         self._finish(ticket)
         self._progress(self.stats)
 
+    def _failed(self, ticket: int, current: _Open, ref: ObjectRef, log_type: str | None, exc: Exception) -> bool:
+        """Release `ref` to be tried again, or past its last attempt dead-letter it by key (True: commit it)."""
+        reason = f"{type(exc).__name__}: {exc}"
+        if ref.attempt < self._attempts:
+            self._report(f"read failed (attempt {ref.attempt} of {self._attempts}; tried again later)", ref, reason)
+            self._release(ticket, failed=True)
+            return False
+        self.stats.objects_deadlettered += 1
+        self._report(f"object dead-lettered after {ref.attempt} attempts", ref, reason)
+        current.interrupted = False  # what was read of it is delivered; the dead letter says the rest is missing
+        self._dead(ticket, current, deadletter.OBJECT, f"{reason} (attempt {ref.attempt} of {self._attempts})",
+                   ref, log_type)
+        return True
+
     def _read(self, ticket: int, current: _Open, ref: ObjectRef, log_type: str) -> None:
         with self._source.open(ref) as stream:
-            for n, result in enumerate(normalize_stream(stream, log_type, ref.url, original=self._original)):
+            for n, result in enumerate(normalize_stream(stream, log_type, ref.url, original=self._original,
+                                                                   max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
                     self._add(ticket, current, Entry(
@@ -200,12 +221,14 @@ class Shipper:
         current = self._open.pop(ticket)
         if failed:
             self.stats.failed_objects += 1
-        self._source.release(current.ref)
+        self._source.release(current.ref, failed=failed)
 
     def _fail_all(self, reason: str) -> None:
         self.stats.fatal += 1
         self.stats.errors.append(reason)
-        self._log("error", "run stopped; uncommitted objects stay for the next run", reason=reason)
+        left = len(self._open)
+        self._log("error", f"run stopped; {left} uncommitted objects stay for the next run" if left else
+                  "run stopped", reason=reason)
         for ticket in list(self._open):
             self._release(ticket, failed=True)
 

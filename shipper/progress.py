@@ -11,7 +11,7 @@ from typing import TextIO
 import orjson
 
 COUNTERS = ("objects", "records", "bytes", "indexed", "duplicates", "deadlettered", "skipped", "unroutable",
-            "failed_objects", "retries", "fatal")
+            "failed_objects", "objects_deadlettered", "retries", "fatal")
 
 
 def total(parts: list[dict]) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from shipper.checkpoint import CheckpointStore, StreamMark
@@ -13,6 +14,25 @@ from shipper.objects import WHOLE, ObjectRef, Partition
 _YEAR = re.compile(r"\d{4}/")
 # Delivery layouts are at most this deep above the year (org/AWSLogs/o-id/account/service/region/acl).
 MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A prefix whose keys AWS writes in time order: all of them (`whole`), or only its own level's."""
+
+    prefix: str
+    whole: bool
+
+    @property
+    def mark(self) -> str:
+        """The checkpoint's name for it. S3 keys cannot hold NUL, so a level's own objects never share a
+        name with a whole stream of the same prefix."""
+        return self.prefix if self.whole else self.prefix + "\x00"
+
+
+def _is_folder_marker(obj: dict) -> bool:
+    """An empty key ending in '/' is what the S3 console writes for "Create folder": not a log object."""
+    return obj["Key"].endswith("/") and not obj.get("Size")
 
 
 class S3ListingSource:
@@ -36,19 +56,19 @@ class S3ListingSource:
         self._marks = self._store.load()
         while not stop.is_set():
             for stream in self._streams(self._prefix, 0):
-                mark = self._marks.setdefault(stream, StreamMark())
+                mark = self._marks.setdefault(stream.mark, StreamMark())
                 for obj in self._list(stream, mark.after):
                     if stop.is_set():
                         return
                     key = obj["Key"]
-                    if not mark.wanted(key) or not self._partition.owns(key):
+                    if not mark.wanted(key) or not self._partition.owns(key) or _is_folder_marker(obj):
                         continue
                     if mark.full:
                         self._log("warning", "too many objects finished past one that keeps failing; "
-                                  "stream paused until it succeeds", stream=f"s3://{self._bucket}/{stream}")
+                                  "stream paused until it succeeds", stream=f"s3://{self._bucket}/{stream.prefix}")
                         break
                     mark.issue(key)
-                    yield ObjectRef(self._bucket, key, obj.get("Size", 0), stream)
+                    yield ObjectRef(self._bucket, key, obj.get("Size", 0), stream.mark, attempt=mark.attempt(key))
             if self._once:
                 return
             yield None  # about to sleep: the pipeline delivers and commits what it holds …
@@ -56,23 +76,32 @@ class S3ListingSource:
             if stop.wait(self._poll):
                 return
 
-    def _streams(self, prefix: str, depth: int) -> Iterator[str]:
-        """Prefixes under which keys are time-ordered: the level whose children are years, or holds objects."""
+    def _streams(self, prefix: str, depth: int) -> Iterator[Stream]:
+        """The time-ordered streams under `prefix`: a level whose children are years (or that has none) is
+        one stream, listed whole; elsewhere a level's own objects are a stream and each child is explored.
+
+        So a stray object above the year level (ELB's `ELBAccessLogTestFile`, a console folder marker)
+        is a stream by itself and never turns the delivery streams beside it into one.
+        """
         children: list[str] = []
         has_objects = False
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix, Delimiter="/")
         for page in pages:
-            has_objects = has_objects or bool(page.get("Contents"))
+            has_objects = has_objects or any(not _is_folder_marker(o) for o in page.get("Contents", []))
             children.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
-        if has_objects or depth >= MAX_DEPTH or any(_YEAR.fullmatch(c[len(prefix):]) for c in children):
+        if depth >= MAX_DEPTH or not children or any(_YEAR.fullmatch(c[len(prefix):]) for c in children):
             if has_objects or children:
-                yield prefix
+                yield Stream(prefix, whole=True)
             return
+        if has_objects:
+            yield Stream(prefix, whole=False)
         for child in children:
             yield from self._streams(child, depth + 1)
 
-    def _list(self, prefix: str, after: str) -> Iterator[dict]:
-        kwargs = {"Bucket": self._bucket, "Prefix": prefix}
+    def _list(self, stream: Stream, after: str) -> Iterator[dict]:
+        kwargs = {"Bucket": self._bucket, "Prefix": stream.prefix}
+        if not stream.whole:
+            kwargs["Delimiter"] = "/"
         if after:
             kwargs["StartAfter"] = after
         for page in self._s3.get_paginator("list_objects_v2").paginate(**kwargs):
@@ -87,9 +116,9 @@ class S3ListingSource:
         self._marks[ref.token].finish(ref.key)
         self._store.changed(self._marks)
 
-    def release(self, ref: ObjectRef) -> None:
-        """The mark cannot pass a released key: the next pass (or run) lists it again."""
-        self._marks[ref.token].release(ref.key)
+    def release(self, ref: ObjectRef, *, failed: bool) -> None:
+        """The mark cannot pass a released key: the next pass (or run) lists it again (a failure is counted)."""
+        self._marks[ref.token].release(ref.key, failed=failed)
 
     def close(self) -> None:
         """Save the marks."""

@@ -11,7 +11,6 @@ and the objects in it are not committed (the next run or the SQS redrive replays
 """
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import deque
@@ -25,9 +24,9 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from normalizer.ids import hashed_id
 from shipper.errors import SinkError
+from shipper.limits import DEFAULT_LIMITS, RETRYABLE_STATUS, Limits, backoff
 
 OK, DUPLICATE, DEAD = "ok", "duplicate", "dead"
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Keep the response small: statuses and errors only (the ids are known, items come back in order).
 # Statuses always come back, errors or not: every item sent must be accounted for by one answered.
 _FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason"
@@ -76,19 +75,6 @@ class Delivered:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Batch bounds and retry budget."""
-
-    max_docs: int = 2000
-    max_bytes: int = 8 * 1024 * 1024
-    max_inflight: int = 2
-    senders: int = 2
-    retry_seconds: float = 900.0
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-
-
 class Sink(Protocol):
     """Accepts entries; reports them delivered in the order they were added."""
 
@@ -104,18 +90,10 @@ class Sink(Protocol):
         """Release threads and files (after flush)."""
 
 
-DEFAULT_LIMITS = Limits()
-
-
 @dataclass(slots=True)
 class _Batch:
     entries: list[Entry] = field(default_factory=list)
     size: int = 0
-
-
-def backoff(attempt: int, limits: Limits) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
-    return random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
 
 
 class ElasticsearchSink:

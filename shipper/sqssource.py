@@ -1,8 +1,9 @@
 """S3 event notifications on SQS (direct, via SNS, via EventBridge): delete only what ES acknowledged.
 
 A message is deleted when every object it names is committed; a failed object leaves its message
-to reappear after the visibility timeout and, past the queue's maxReceiveCount, to go to its
-dead-letter queue. While objects are in flight a heartbeat thread keeps their messages invisible.
+to reappear after the visibility timeout. The receive count is the object's attempt: on the last
+(`retry.object_attempts`) the object is dead-lettered by key in Elasticsearch and the message
+deleted, unless the queue's maxReceiveCount is lower and its dead-letter queue takes it first. While objects are in flight a heartbeat thread keeps their messages invisible.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class _Message:
     receipt: str
     pending: int
     objects: list[Created]
+    attempt: int = 1  # SQS's ApproximateReceiveCount: this receive included
     failed: bool = False
 
 
@@ -111,7 +113,8 @@ class SqsSource:
             if drained:  # the next receive may wait: deliver what is batched, delete what it acknowledges
                 yield None
             resp = self._sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=self._max,
-                                             WaitTimeSeconds=self._wait, VisibilityTimeout=self._visibility)
+                                             WaitTimeSeconds=self._wait, VisibilityTimeout=self._visibility,
+                                             AttributeNames=["ApproximateReceiveCount"])
             messages = resp.get("Messages", [])
             if not messages and self._once:
                 return
@@ -125,7 +128,7 @@ class SqsSource:
                     batch.append(state)
             for state in batch:
                 for bucket, key, size, region in state.objects:
-                    yield ObjectRef(bucket, key, size, state, region)
+                    yield ObjectRef(bucket, key, size, state, region, attempt=state.attempt)
 
     def _track(self, message: dict) -> _Message | None:
         created = parse_event(message.get("Body", ""))
@@ -137,7 +140,11 @@ class SqsSource:
         if not created:  # s3:TestEvent, or only deletions
             self._delete(message["ReceiptHandle"])
             return None
-        state = _Message(message["ReceiptHandle"], len(created), created)
+        try:
+            attempt = max(1, int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)))
+        except ValueError:
+            attempt = 1
+        state = _Message(message["ReceiptHandle"], len(created), created, attempt)
         with self._lock:
             self._inflight[state.receipt] = state
         return state
@@ -150,8 +157,9 @@ class SqsSource:
         """One object of its message is done; the last one deletes the message (unless another failed)."""
         self._settle(ref.token)
 
-    def release(self, ref: ObjectRef) -> None:
-        """Mark the message failed: it is not deleted, so SQS delivers it again (then to the DLQ)."""
+    def release(self, ref: ObjectRef, *, failed: bool) -> None:
+        """Mark the message failed: it is not deleted, so SQS delivers it again (each receive is an attempt;
+        on the last one the pipeline dead-letters the object instead, unless the queue's redrive is sooner)."""
         ref.token.failed = True
         self._settle(ref.token)
 

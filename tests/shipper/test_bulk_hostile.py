@@ -16,7 +16,8 @@ from cloudsift.elastic import EsSettings, connect
 from normalizer.records import Normalized
 from normalizer.stream import normalize_stream
 from shipper.errors import SinkError
-from shipper.sink import OK, ElasticsearchSink, Entry, Limits, action_line, safe_id
+from shipper.limits import Limits
+from shipper.sink import OK, ElasticsearchSink, Entry, action_line, safe_id
 from shipper.templates import data_stream, install
 
 from .conftest import count

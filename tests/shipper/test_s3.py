@@ -48,7 +48,7 @@ def test_checkpoint_state_stays_bounded(es: Elasticsearch, es_env, ns: str, buck
     ship(ns, "--from", f"s3://{bucket}", "--once", capsys=capsys)
     state = _checkpoint(es, ns, f"s3://{bucket}/#0/1@")
     stream = "AWSLogs/123456789012/vpcflowlogs/us-east-1/"
-    assert state["streams"] == [{"prefix": stream, "after": flow_key(29), "done": []}]
+    assert state["streams"] == [{"prefix": stream, "after": flow_key(29), "done": [], "failures": []}]
 
 
 def test_new_stream_sorting_before_the_mark_is_not_skipped(es: Elasticsearch, es_env, ns: str, bucket: str,

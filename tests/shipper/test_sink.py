@@ -7,7 +7,8 @@ from elasticsearch import Elasticsearch
 
 from cloudsift.elastic import EsSettings
 from shipper.errors import SinkError
-from shipper.sink import DEAD, DUPLICATE, OK, ElasticsearchSink, Entry, Limits
+from shipper.limits import Limits
+from shipper.sink import DEAD, DUPLICATE, OK, ElasticsearchSink, Entry
 from shipper.templates import data_stream, deadletter_stream, install
 
 from .conftest import count
