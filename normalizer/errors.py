@@ -1,4 +1,4 @@
-"""The one error the normalizer raises: a record that cannot become an ECS document."""
+"""What the normalizer raises: a record that cannot become an ECS document, or an object whose bytes did not arrive."""
 from __future__ import annotations
 
 
@@ -57,3 +57,10 @@ def excerpt(value: object, limit: int = 40) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return f"an integer of {value.bit_length()} bits"  # str() refuses the longest ones
     return repr((value if isinstance(value, str) else str(value))[:limit])
+
+
+class ReadError(Exception):
+    """The object's bytes could not be read (a connection cut, a short read, a checksum mismatch).
+
+    Not the content's fault: the caller retries the object rather than dead-lettering what arrived.
+    """

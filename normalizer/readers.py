@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from normalizer.errors import NormalizationError
+from normalizer.errors import NormalizationError, ReadError
 
 GZIP_MAGIC = b"\x1f\x8b"
 # A record longer than this is rejected, not parsed: AWS never writes one, an attacker might.
@@ -27,7 +27,9 @@ _SHORT_RUN = 256
 def open_object(stream: BinaryIO, source: str, max_bytes: int = MAX_OBJECT_BYTES) -> BinaryIO:
     """The decompressed view of `stream`, at most `max_bytes` long (reading past them raises a
     NormalizationError naming the limit): gzip is recognized by its magic bytes, not the name."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream), CHUNK)
+    # A stream that buffers already (a file) gets a small buffer here: no second big read-ahead.
+    raw_chunk = io.DEFAULT_BUFFER_SIZE if isinstance(stream, io.BufferedIOBase) else CHUNK
+    buffered = io.BufferedReader(_Raw(stream), raw_chunk)
     decompressed: BinaryIO = buffered  # type: ignore[assignment]
     if buffered.peek(2)[:2] == GZIP_MAGIC:
         decompressed = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
@@ -35,7 +37,8 @@ def open_object(stream: BinaryIO, source: str, max_bytes: int = MAX_OBJECT_BYTES
 
 
 class _Raw(io.RawIOBase):
-    """Adapts any object with read() (a boto3 StreamingBody, a pipe) for io.BufferedReader."""
+    """Adapts any object with read() (a boto3 StreamingBody, a file) for io.BufferedReader; what its read()
+    raises is a ReadError, so a download cut short is never mistaken for corrupt content."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
@@ -44,7 +47,10 @@ class _Raw(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self._stream.read(len(buffer))
+        try:
+            data = self._stream.read(len(buffer))
+        except Exception as exc:
+            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
         buffer[: len(data)] = data
         return len(data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from normalizer.errors import NormalizationError
+from normalizer.errors import NormalizationError, ReadError
 from normalizer.readers import DECOMPRESSION_ERRORS, MAX_OBJECT_BYTES, open_object
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.registry import log_type
@@ -53,7 +53,7 @@ def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original:
         yield NormalizationError(f"corrupt or truncated compressed data: {exc}", source=source)
     except NormalizationError as exc:  # raised while reading: the object's expansion limit
         yield exc.located(source=source, line=None, offset=None, raw=None)
-    except MemoryError:
+    except (MemoryError, ReadError):  # the process's condition; the object's bytes did not arrive (retried)
         raise
     except Exception as exc:  # noqa: BLE001 (a reader bug is the object's failure, not the process's)
         # The reader cannot go on, so the rest of the object is one located error.

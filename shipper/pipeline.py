@@ -7,6 +7,7 @@ and committed object by object; the object being read is released, never committ
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -157,7 +158,10 @@ class Shipper:
         return True
 
     def _read(self, ticket: int, current: _Open, ref: ObjectRef, log_type: str) -> None:
-        with self._source.open(ref) as stream:
+        # closing(), not `with stream`: a boto3 body's __enter__ hands out the raw HTTP response, whose
+        # reads skip botocore's Content-Length and checksum checks, so a cut download would read as
+        # a truncated (corrupt) object instead of failing as a read.
+        with contextlib.closing(self._source.open(ref)) as stream:
             for n, result in enumerate(normalize_stream(stream, log_type, ref.url, original=self._original,
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):

@@ -35,7 +35,7 @@ class CuttingProxy:
                 resp = http.request(self.command, upstream + self.path, body=body, headers=headers,
                                     redirect=False, retries=False, decode_content=False)
                 data = resp.data
-                cutting = self.command == "GET" and proxy.cut in self.path and proxy.left != 0 and len(data) > 1
+                cutting = self.command == "GET" and proxy.cut in self.path.partition("?")[0] and proxy.left != 0 and len(data) > 1
                 self.send_response(resp.status)
                 for key, value in resp.headers.items():
                     if key.lower() not in HOP_BY_HOP:
