@@ -1,10 +1,16 @@
-"""The rule tooling's one root error: its str() says which rule file went wrong."""
+"""The rule tooling's error root: its str() says which rule file went wrong.
+
+The rule tooling is a library under the CLI (STYLE.md, import direction): it has its own root error,
+and the `cloudsift` command maps it to a message and an exit status.
+"""
 from __future__ import annotations
 
-from cloudsift.errors import CloudsiftError
+
+class DetectionError(Exception):
+    """The root of every error the rule tooling raises; `str()` is the whole message."""
 
 
-class RuleError(CloudsiftError):
+class RuleError(DetectionError):
     """A rule or its samples cannot be loaded, compiled or tested; `path` names the rule file."""
 
     def __init__(self, message: str, path: str | None = None) -> None:
