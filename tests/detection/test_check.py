@@ -14,8 +14,8 @@ SOURCE = PACK / "cloudtrail" / "cloudtrail_logging_disabled.yml"
 def _copy(tmp_path: Path, name: str, text: str | None = None, samples: str | None = None) -> Path:
     path = tmp_path / f"{name}.yml"
     path.write_text(text if text is not None else SOURCE.read_text())
-    sample_text = samples if samples is not None else SOURCE.with_name(SOURCE.stem + ".samples.yml").read_text()
-    path.with_name(f"{name}.samples.yml").write_text(sample_text)
+    sample_text = samples if samples is not None else SOURCE.with_name(SOURCE.stem + ".samples.yaml").read_text()
+    path.with_name(f"{name}.samples.yaml").write_text(sample_text)
     return path
 
 
@@ -39,7 +39,7 @@ def test_unknown_attack_technique_is_reported(tmp_path: Path) -> None:
 
 def test_rule_without_negative_sample_is_reported(tmp_path: Path) -> None:
     """Every rule needs at least one `match: false` sample."""
-    samples = SOURCE.with_name(SOURCE.stem + ".samples.yml").read_text().replace("match: false", "match: true")
+    samples = SOURCE.with_name(SOURCE.stem + ".samples.yaml").read_text().replace("match: false", "match: true")
     problems = _problems(_copy(tmp_path, "rule_only_positive", samples=samples))
     assert any("no negative sample" in p for p in problems), problems
 
@@ -48,4 +48,4 @@ def test_rule_without_samples_file_is_reported(tmp_path: Path) -> None:
     """A rule with no samples file is a problem naming the file to add."""
     path = tmp_path / "rule_without_samples.yml"
     path.write_text(SOURCE.read_text())
-    assert any("rule_without_samples.samples.yml" in p for p in _problems(path))
+    assert any("rule_without_samples.samples.yaml" in p for p in _problems(path))

@@ -106,15 +106,6 @@ def test_kibana_rules_carry_detection_engine_fields() -> None:
     assert burst["threshold"] == {"field": ["source.ip"], "value": 10}
 
 
-def test_sigma_cli_finds_the_plugin() -> None:
-    """`sigma convert -t lucene -p cloudsift` works outside cloudsift."""
-    sigma = Path(sys.executable).with_name("sigma")
-    rule = PACK / "cloudtrail" / "cloudtrail_logging_disabled.yml"
-    out = subprocess.run([str(sigma), "convert", "-t", "lucene", "-p", "cloudsift", str(rule)],
-                         capture_output=True, text=True, check=True, cwd="/")
-    assert "event.action.caseless:(stoplogging OR deletetrail OR updatetrail)" in out.stdout
-
-
 def test_wildcard_on_a_number_is_a_compile_error(tmp_path: Path) -> None:
     """`dstport: 22*` cannot run on a long field, so it fails at compile time, not at search time."""
     files, collection = load_pack([_write(tmp_path, service="vpcflow", field="dstport")])
