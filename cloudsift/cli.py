@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from cloudsift import __version__
 from cloudsift.errors import CloudsiftError
-from detection.errors import DetectionError
 
 # Each area module adds its own subcommand: name → (module with add_parser(subparsers), its one-line
 # summary for `cloudsift --help`). Only the module of the command being run is imported: the others
@@ -23,10 +22,6 @@ AREAS: dict[str, tuple[str, str]] = {
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
     "ship": ("cloudsift.cmd_ship", "ship AWS logs from S3, SQS or a directory to Elasticsearch"),
 }
-# A rule (or its samples) is wrong: the rule tooling's errors, as `rules check` reports its problems.
-EXIT_RULE_PROBLEM = 1
-# Usage and environment errors (bad option, unreachable Elasticsearch): argparse's own status.
-EXIT_USAGE = 2
 # What a shell reports for a process that SIGPIPE ended, as `cat` or `grep` would be in the same pipe.
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
@@ -68,16 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # here, where a reader that left is handled, not in the interpreter's exit
         return status
-    except DetectionError as exc:
-        if args.debug:
-            raise
-        print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return EXIT_RULE_PROBLEM
     except CloudsiftError as exc:
         if args.debug:
             raise
         print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return 2
     except KeyboardInterrupt:
         print("cloudsift: interrupted", file=sys.stderr)
         return 130
