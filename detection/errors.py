@@ -20,3 +20,16 @@ class RuleError(DetectionError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def from_sigma(exc: Exception, path: str | None, prefix: str = "") -> RuleError:
+    """A RuleError for a pySigma error (or NotImplementedError) about the rule file at `path`.
+
+    pySigma ends its messages with " in <rule location>"; the RuleError names the file itself.
+    """
+    message = str(exc)
+    source = getattr(exc, "source", None)
+    for where in (source, path):
+        if where is not None:
+            message = message.removesuffix(f" in {where}")
+    return RuleError(prefix + message, path)
