@@ -77,8 +77,19 @@ def load_collection(path: Path) -> SigmaCollection:
         return SigmaCollection.from_yaml(
             path.read_text(), source=SigmaRuleLocation(str(path)), resolve_references=False
         )
-    except (OSError, SigmaError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise RuleError(f"not a valid Sigma rule: {_yaml_problem(exc)}", str(path)) from None
+    except (OSError, SigmaError) as exc:
         raise RuleError(f"not a valid Sigma rule: {exc}", str(path)) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line, with its position (PyYAML's own text spans several, quoting the input)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem is None:
+        return str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else problem
 
 
 def main_rule(path: Path, collection: SigmaCollection) -> SigmaRule | SigmaCorrelationRule:
@@ -176,7 +187,9 @@ def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
         return ()
     try:
         data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise RuleError(f"samples file {path.name}: {_yaml_problem(exc)}", str(rule_path)) from None
+    except OSError as exc:
         raise RuleError(f"samples file {path.name}: {exc}", str(rule_path)) from None
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
         raise RuleError(f"samples file {path.name}: expected a mapping with a `samples` list", str(rule_path))
