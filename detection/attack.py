@@ -20,8 +20,7 @@ _GROUP_OR_SOFTWARE_TAG = re.compile(r"[gs]\d{4}", re.IGNORECASE)
 
 TACTICS: dict[str, Tactic] = {short: Tactic(ident, name, short) for short, (ident, name) in table.TACTICS.items()}
 TECHNIQUES: dict[str, Technique] = {
-    ident: Technique(ident, name, tactics, platforms)
-    for ident, (name, tactics, platforms) in table.TECHNIQUES.items()
+    ident: Technique(ident, name, tactics) for ident, (name, tactics) in table.TECHNIQUES.items()
 }
 
 

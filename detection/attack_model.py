@@ -28,7 +28,6 @@ class Technique:
     id: str
     name: str
     tactics: tuple[str, ...]
-    platforms: tuple[str, ...]
 
     @property
     def parent(self) -> str:

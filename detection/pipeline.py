@@ -63,12 +63,12 @@ class NativeToEcs(DetectionItemTransformation):
         super().apply(rule)
         if isinstance(rule, SigmaCorrelationRule):
             # Aggregations need the exact field (the caseless sub-field has no doc values).
-            rule.group_by = [self._readable(name, self._target(name)).ecs for name in rule.group_by or ()]
+            rule.group_by = [self._target(name).ecs for name in rule.group_by or ()]
             ref = rule.condition.fieldref
             if isinstance(ref, str):
-                rule.condition.fieldref = self._readable(ref, self._target(ref)).ecs
+                rule.condition.fieldref = self._target(ref).ecs
             elif isinstance(ref, list):
-                rule.condition.fieldref = [self._readable(name, self._target(name)).ecs for name in ref]
+                rule.condition.fieldref = [self._target(name).ecs for name in ref]
 
     def _target(self, native: str) -> fields.Target:
         try:

@@ -102,8 +102,8 @@ def test_check_reports_broken_and_flawed_files_alike_with_exit_1(
         path, _, problem = line.partition(": ")
         by_file.setdefault(path, []).append(problem)
     assert list(by_file) == [str(broken), str(flawed)]  # checked files only, in file order
-    assert by_file[str(broken)] == ["not a valid Sigma rule: expected ',' or ']', but got '<stream end>' "
-                                    "(line 2, column 1)"]
+    assert by_file[str(broken)] == [("not a valid Sigma rule: expected ',' or ']', but got '<stream end>' "
+                                     "(line 2, column 1)")]
     assert "no negative sample (match: false)" in by_file[str(flawed)]
 
 

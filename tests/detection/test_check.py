@@ -40,8 +40,8 @@ def test_inactive_attack_technique_is_reported(tmp_path: Path, ident: str) -> No
     path = _copy(tmp_path, "rule_with_bad_tag", text)
     problems = _problems(path)
     assert [p for p in problems if f"attack.{ident}" in p] == [
-        f"{path}: attack.{ident}: {ident.upper()} is not an active technique of MITRE ATT&CK Enterprise v18.1 "
-        "(unknown, revoked or deprecated)"]
+        (f"{path}: attack.{ident}: {ident.upper()} is not an active technique of MITRE ATT&CK Enterprise v18.1 "
+         "(unknown, revoked or deprecated)")]
 
 
 def test_technique_outside_the_tagged_tactics_is_reported(tmp_path: Path) -> None:
