@@ -22,6 +22,16 @@ AREAS: dict[str, tuple[str, str]] = {
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
     "ship": ("cloudsift.cmd_ship", "ship AWS logs from S3, SQS or a directory to Elasticsearch"),
 }
+# A rule (or its samples) is wrong: the rule tooling's errors, as `rules check` reports its problems.
+EXIT_RULE_PROBLEM = 1
+# Usage and environment errors (bad option, unreachable Elasticsearch): argparse's own status.
+EXIT_USAGE = 2
+# The libraries' root errors (module, class) → exit status. They are looked up when an error escapes,
+# never imported for it: a command that did not load a library cannot have raised its errors.
+LIBRARY_ERRORS: dict[tuple[str, str], int] = {
+    ("detection.errors", "DetectionError"): EXIT_RULE_PROBLEM,
+    ("shipper.errors", "ShipperError"): EXIT_USAGE,
+}
 # What a shell reports for a process that SIGPIPE ended, as `cat` or `grep` would be in the same pipe.
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
@@ -55,13 +65,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def is_user_error(exc: BaseException) -> bool:
-    """Whether `exc` is one of the packages' root errors: a one-line message for the user (--debug: traceback).
-
-    Imported here, when an error happened, so that start-up loads no package it does not run.
-    """
-    from shipper.errors import ShipperError
-    return isinstance(exc, CloudsiftError | ShipperError)
+def library_status(exc: BaseException) -> int | None:
+    """The exit status of an error of a library the command loaded, or None for any other error."""
+    for (module, name), status in LIBRARY_ERRORS.items():
+        root = getattr(sys.modules.get(module), name, None)
+        if isinstance(root, type) and isinstance(exc, root):
+            return status
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = int(args.run(args) or 0)
         sys.stdout.flush()  # here, where a reader that left is handled, not in the interpreter's exit
         return status
+    except CloudsiftError as exc:
+        if args.debug:
+            raise
+        print(f"cloudsift: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("cloudsift: interrupted", file=sys.stderr)
         return 130
@@ -82,10 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:
-        if args.debug or not is_user_error(exc):
+        status = library_status(exc)
+        if status is None or args.debug:
             raise
         print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return 2
+        return status
 
 
 if __name__ == "__main__":

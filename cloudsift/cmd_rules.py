@@ -9,52 +9,74 @@ from pathlib import Path
 from sigma.collection import SigmaCollection
 
 from cloudsift.elastic import connect, settings_from_env
-from detection.check import check
-from detection.errors import RuleError
-from detection.pack import RuleFile, load_pack
+from cloudsift.errors import CloudsiftError
+from detection.check import Problem, check
+from detection.pack import RuleFile, load_all, load_pack
 from detection.ruletest import report, run
-from detection.targets import TARGETS
+from detection.targets import TARGETS, Output, compile_files
 
 DEFAULT_PATHS = ["rules"]
+# `rules compile --format`: JSON records naming each query's rule, or Kibana's import file as is.
+FORMATS = ("records", "kibana-import")
+EXIT_STATUS = """exit status:
+  0  every rule is fine (check: no problem; test: every sample behaved; compile: every rule compiled)
+  1  some rule is not: a problem, a failing sample, a rule that does not load or compile
+  2  usage or environment: a bad option, an unreachable Elasticsearch"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the `rules` subcommand and its three actions."""
     p = sub.add_parser("rules", help="check, test and compile the Sigma rule pack",
-                       description="Sigma rules with raw AWS samples beside them, proven on Elasticsearch.")
+                       description="Sigma rules with raw AWS samples beside them, proven on Elasticsearch.",
+                       epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    c = actions.add_parser("check", help="schema, unique ids, ATT&CK tags, known fields, samples both ways")
+    c = actions.add_parser("check", help="schema, unique ids, ATT&CK tags, known fields, samples both ways",
+                           epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
     c.set_defaults(run=_check)
 
     t = actions.add_parser("test", help="normalize each rule's samples, index them, assert exactly the expected "
-                                        "ones match")
+                                        "ones match", epilog=EXIT_STATUS,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
     t.add_argument("--es", metavar="URL", help="Elasticsearch URL (default: ELASTICSEARCH_URL or the local node)")
     t.add_argument("--json", action="store_true", help="one JSON result per rule on stdout, for CI")
     t.set_defaults(run=_test)
 
-    k = actions.add_parser("compile", help="compile rules to an Elastic query language")
+    k = actions.add_parser(
+        "compile", help="compile rules to an Elastic query language",
+        description="One JSON record a line per rule: {id, title, file, target, query}. The query is text for "
+                    "lucene, esql and eql (ES|QL and EQL span lines inside the JSON string), an object for dsl "
+                    "(the search body) and kibana (the detection rule).",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
     k.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
     k.add_argument("--target", choices=sorted(TARGETS), default="lucene",
                    help="lucene and dsl run on any Elasticsearch; esql and eql need a full cluster; "
-                        "kibana is detection-rule NDJSON for Kibana's import API")
+                        "kibana is Kibana detection rules")
+    k.add_argument("--format", choices=FORMATS, default="records",
+                   help="records (default): one JSON record a line, as above; kibana-import (with --target "
+                        "kibana): the detection rules alone, the NDJSON Kibana's rule import API takes")
     k.set_defaults(run=_compile)
 
 
+def _library() -> list[str]:
+    """The default pack folder, when it exists: it resolves correlation references of the named rules."""
+    return [p for p in DEFAULT_PATHS if Path(p).is_dir()]
+
+
 def _load(args: argparse.Namespace) -> tuple[list[RuleFile], SigmaCollection]:
-    """The named rules; the default pack folder resolves correlation references when it exists."""
-    library = [p for p in DEFAULT_PATHS if Path(p).is_dir()]
-    return load_pack(args.paths or DEFAULT_PATHS, library)
+    return load_pack(args.paths or DEFAULT_PATHS, _library())
 
 
 def _check(args: argparse.Namespace) -> int:
-    files, collection = _load(args)
-    problems = check(files, list(collection.rules))
+    # Every file is checked: one that does not load is a problem like any other, not the end of the run.
+    files, collection, errors = load_all(args.paths or DEFAULT_PATHS, _library())
+    problems = sorted([Problem(e.path or "?", e.message) for e in errors] + check(files, list(collection.rules)),
+                      key=lambda p: p.path)  # stable: each file's problems keep their order
     for problem in problems:
         print(problem)
-    print(f"{len(files)} rule file(s), {len(problems)} problem(s)", file=sys.stderr)
+    print(f"{len(files) + len(errors)} rule file(s), {len(problems)} problem(s)", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -70,15 +92,14 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    files, collection = _load(args)
+    if args.format == "kibana-import" and args.target != "kibana":
+        raise CloudsiftError(f"--format kibana-import needs --target kibana, not {args.target}")
+    files, _ = _load(args)
     failed = 0
-    for file in files:  # one rule at a time, so one bad rule does not hide the others' output
-        try:
-            lines = TARGETS[args.target]([file], collection)
-        except RuleError as exc:
+    for out in compile_files(args.target, files):
+        if isinstance(out, Output):
+            print(json.dumps(out.query if args.format == "kibana-import" else out.record(), sort_keys=True))
+        else:
             failed += 1
-            print(f"cloudsift: error: {exc}", file=sys.stderr)
-            continue
-        for line in lines:
-            print(line)
+            print(f"cloudsift: error: {out}", file=sys.stderr)
     return 1 if failed else 0

@@ -123,10 +123,7 @@ def run(args: argparse.Namespace) -> int:
     shipping = time.monotonic()
     connect_es = functools.partial(connect, _es_settings(settings), request_timeout=settings.elasticsearch.request_timeout,
                                    http_compress=settings.elasticsearch.compress)
-    try:
-        parts = workers.run(settings, connect_es, tty)
-    except ShipperError as exc:
-        raise CloudsiftError(str(exc)) from None
+    parts = workers.run(settings, connect_es, tty)  # a ShipperError is the CLI's to report
     summary = total(parts)
     now = time.monotonic()
     # The rate counts shipping time only, not connecting and installing templates.

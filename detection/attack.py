@@ -1,74 +1,73 @@
-"""A compact subset of MITRE ATT&CK (Enterprise) for tag checks and Kibana threat mappings.
+"""MITRE ATT&CK Enterprise for tag checks and Kibana threat mappings, from the generated table.
 
-A SUBSET, not the matrix: the 14 tactics and the techniques cloud rules use. It is embedded
-because pySigma's own ATT&CK data is downloaded at run time, and rule checks must work offline.
-Add a technique here (id and name from attack.mitre.org) when a rule needs it.
+`attack_enterprise.py` holds every active technique of its RELEASE, with the
+tactics each belongs to (scripts/gen-attack writes it from MITRE's data). A technique that is not
+there is unknown, revoked or deprecated.
 """
 from __future__ import annotations
 
-# Sigma tag name (attack.<name>) → (tactic id, display name)
-TACTICS: dict[str, tuple[str, str]] = {
-    "reconnaissance": ("TA0043", "Reconnaissance"),
-    "resource_development": ("TA0042", "Resource Development"),
-    "initial_access": ("TA0001", "Initial Access"),
-    "execution": ("TA0002", "Execution"),
-    "persistence": ("TA0003", "Persistence"),
-    "privilege_escalation": ("TA0004", "Privilege Escalation"),
-    "defense_evasion": ("TA0005", "Defense Evasion"),
-    "credential_access": ("TA0006", "Credential Access"),
-    "discovery": ("TA0007", "Discovery"),
-    "lateral_movement": ("TA0008", "Lateral Movement"),
-    "collection": ("TA0009", "Collection"),
-    "command_and_control": ("TA0011", "Command and Control"),
-    "exfiltration": ("TA0010", "Exfiltration"),
-    "impact": ("TA0040", "Impact"),
-}
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-# Technique / sub-technique id → name.
-TECHNIQUES: dict[str, str] = {
-    "T1021": "Remote Services",
-    "T1046": "Network Service Discovery",
-    "T1059": "Command and Scripting Interpreter",
-    "T1069": "Permission Groups Discovery",
-    "T1071": "Application Layer Protocol",
-    "T1071.004": "DNS",
-    "T1078": "Valid Accounts",
-    "T1078.004": "Cloud Accounts",
-    "T1087": "Account Discovery",
-    "T1098": "Account Manipulation",
-    "T1098.001": "Additional Cloud Credentials",
-    "T1110": "Brute Force",
-    "T1110.001": "Password Guessing",
-    "T1133": "External Remote Services",
-    "T1136": "Create Account",
-    "T1136.003": "Cloud Account",
-    "T1190": "Exploit Public-Facing Application",
-    "T1485": "Data Destruction",
-    "T1496": "Resource Hijacking",
-    "T1530": "Data from Cloud Storage",
-    "T1562": "Impair Defenses",
-    "T1562.001": "Disable or Modify Tools",
-    "T1562.008": "Disable or Modify Cloud Logs",
-    "T1568": "Dynamic Resolution",
-    "T1568.002": "Domain Generation Algorithms",
-    "T1580": "Cloud Infrastructure Discovery",
-    "T1595": "Active Scanning",
-    "T1595.001": "Scanning IP Blocks",
-    "T1595.002": "Vulnerability Scanning",
+from detection import attack_enterprise as table
+from detection.attack_model import Tactic, Technique
+
+RELEASE = table.RELEASE
+_TECHNIQUE_TAG = re.compile(r"t\d{4}(\.\d{3})?", re.IGNORECASE)
+_GROUP_OR_SOFTWARE_TAG = re.compile(r"[gs]\d{4}", re.IGNORECASE)
+
+
+TACTICS: dict[str, Tactic] = {short: Tactic(ident, name, short) for short, (ident, name) in table.TACTICS.items()}
+TECHNIQUES: dict[str, Technique] = {
+    ident: Technique(ident, name, tactics) for ident, (name, tactics) in table.TECHNIQUES.items()
 }
 
 
-def tactic(tag: str) -> tuple[str, str] | None:
-    """(id, name) of an `attack.<tactic>` tag name, or None."""
-    return TACTICS.get(tag.lower().replace("-", "_"))
+def tactic(tag: str) -> Tactic | None:
+    """The tactic of an `attack.<tactic>` tag name (credential_access, or credential-access), or None."""
+    return TACTICS.get(tag.lower().replace("_", "-"))
 
 
-def technique(tag: str) -> str | None:
-    """The canonical id (T1078.004) of an `attack.t1078.004` tag name, if the table knows it."""
-    ident = tag.upper()
-    return ident if ident in TECHNIQUES else None
+def technique(tag: str) -> Technique | None:
+    """The active technique of an `attack.t1078.004` tag name, or None."""
+    return TECHNIQUES.get(tag.upper())
 
 
-def is_group_or_software(tag: str) -> bool:
-    """ATT&CK group (G0001) and software (S0001) tags: valid, but not mapped to Kibana's threat model."""
-    return len(tag) == 5 and tag[0] in "gsGS" and tag[1:].isdigit()
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """A rule's ATT&CK tags, resolved: its tactics and techniques in tag order, and what is wrong."""
+
+    tactics: tuple[Tactic, ...]
+    techniques: tuple[Technique, ...]
+    problems: tuple[str, ...]
+
+    def techniques_of(self, tactic: Tactic) -> tuple[Technique, ...]:
+        """The rule's techniques that belong to `tactic`."""
+        return tuple(t for t in self.techniques if tactic.shortname in t.tactics)
+
+
+def resolve(names: Iterable[str]) -> Tags:
+    """Resolve `attack.*` tag names (without the namespace): every technique must be active and
+    belong to at least one tactic the rule tags."""
+    tactics: list[Tactic] = []
+    techniques: list[Technique] = []
+    problems: list[str] = []
+    for name in names:
+        if (found := tactic(name)) is not None:
+            tactics.append(found)
+        elif _TECHNIQUE_TAG.fullmatch(name):
+            if (tech := technique(name)) is None:
+                problems.append(f"attack.{name}: {name.upper()} is not an active technique of {RELEASE} "
+                                "(unknown, revoked or deprecated)")
+            else:
+                techniques.append(tech)
+        elif not _GROUP_OR_SOFTWARE_TAG.fullmatch(name):  # groups and software are valid, not mapped
+            problems.append(f"attack.{name} is neither an ATT&CK tactic, technique, group nor software")
+    tagged = {t.shortname for t in tactics}
+    for tech in techniques:
+        if not tagged.intersection(tech.tactics):
+            belongs = ", ".join(TACTICS[short].tag for short in tech.tactics)
+            problems.append(f"attack.{tech.id.lower()} ({tech.name}) belongs to {belongs}, "
+                            "none of which the rule tags")
+    return Tags(tuple(tactics), tuple(techniques), tuple(problems))

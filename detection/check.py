@@ -13,7 +13,7 @@ from detection.compiler import LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile, samples_path
 
-# pySigma validators that download ATT&CK/D3FEND data at run time; attack.py checks those tags offline.
+# pySigma validators that download ATT&CK/D3FEND data at run time; attack.py checks ATT&CK tags offline.
 _ONLINE = {"attacktag", "d3_fendtag"}
 VALIDATORS = [cls for name, cls in sorted(core_validators.items()) if name not in _ONLINE]
 
@@ -30,17 +30,24 @@ class Problem:
 
 
 def check(files: list[RuleFile], all_rules: list[SigmaRule | SigmaCorrelationRule]) -> list[Problem]:
-    """Schema, unique ids, ATT&CK tags, fields known to the map, samples both ways; [] when all is well."""
+    """Schema, unique ids, ATT&CK tags, fields known to the map, samples both ways; [] when all is well.
+
+    `all_rules` may hold more than `files` (the library that resolves correlation references): the
+    validators see them all, so an id that collides with a library rule is found, but problems are
+    reported for the checked files only, in file order.
+    """
     problems: list[Problem] = []
     by_path = {str(f.path): f for f in files}
     for issue in SigmaValidator(VALIDATORS).validate_rules(iter(all_rules)):
         for rule in issue.rules:
             path = str(rule.source.path) if rule.source else "?"
-            problems.append(Problem(path, f"{type(issue).__name__}: {issue.description}"))
+            if path in by_path:
+                problems.append(Problem(path, f"{type(issue).__name__}: {issue.description}"))
     for rule in all_rules:
         path = str(rule.source.path) if rule.source else "?"
-        problems.extend(Problem(path, f"Sigma error: {error}") for error in rule.errors)
-        problems.extend(Problem(path, message) for message in _tag_problems(rule))
+        if path in by_path:
+            problems.extend(Problem(path, f"Sigma error: {error}") for error in rule.errors)
+            problems.extend(Problem(path, message) for message in _tag_problems(rule))
     compiler = LuceneCompiler()
     for path, file in by_path.items():
         try:
@@ -48,23 +55,12 @@ def check(files: list[RuleFile], all_rules: list[SigmaRule | SigmaCorrelationRul
         except RuleError as exc:
             problems.append(Problem(path, exc.message))
         problems.extend(Problem(path, message) for message in _sample_problems(file))
-    return problems
+    order = {path: n for n, path in enumerate(by_path)}
+    return sorted(problems, key=lambda p: order[p.path])
 
 
-def _tag_problems(rule: SigmaRule | SigmaCorrelationRule) -> list[str]:
-    out = []
-    for tag in rule.tags:
-        if tag.namespace != "attack":
-            continue
-        name = tag.name
-        if attack.tactic(name) or attack.is_group_or_software(name):
-            continue
-        if name[:1] in "tT" and name[1:2].isdigit():
-            if attack.technique(name) is None:
-                out.append(f"ATT&CK technique attack.{name} is not in detection/attack.py (add it if it is real)")
-            continue
-        out.append(f"attack.{name} is neither an ATT&CK tactic nor a technique")
-    return out
+def _tag_problems(rule: SigmaRule | SigmaCorrelationRule) -> tuple[str, ...]:
+    return attack.resolve(t.name for t in rule.tags if t.namespace == "attack").problems
 
 
 def _sample_problems(file: RuleFile) -> list[str]:

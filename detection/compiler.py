@@ -11,7 +11,7 @@ from sigma.rule import SigmaRule
 
 from detection import correlation, pipeline
 from detection.correlation import Correlation
-from detection.errors import RuleError
+from detection.errors import RuleError, from_sigma
 from detection.pack import RuleFile
 
 
@@ -52,7 +52,7 @@ class LuceneCompiler:
                 # A correlation's base rule returns no output of its own, but keeps its conversion result.
                 queries = work.get_conversion_result()
             except SigmaError as exc:
-                raise RuleError(str(exc).removesuffix(f" in {_where(rule)}"), _where(rule)) from None
+                raise from_sigma(exc, _where(rule)) from None
             if len(queries) != 1:
                 raise RuleError(f"compiled to {len(queries)} queries, expected one", _where(rule))
             self._done[key] = str(queries[0])

@@ -34,15 +34,18 @@ MAX_VALUES = 1000
 
 @dataclass(frozen=True, slots=True)
 class Correlation:
-    """A correlation with its field names in ECS and its base rules compiled to Lucene."""
+    """A correlation with its field names in ECS and its base rules compiled (Lucene, or another language)."""
 
     kind: str
-    rules: tuple[tuple[str, str], ...]  # (base rule name, Lucene query)
+    service: str  # the source of every base rule
+    rules: tuple[tuple[str, str], ...]  # (base rule name, its query)
     group_by: tuple[str, ...]
     timespan: int  # seconds
     op: str
     count: int
     field: str | None  # value_count: the field whose distinct values are counted
+    # Native names of group-by / value fields kept in flattened fields, which ES|QL and EQL cannot read.
+    flattened: tuple[str, ...] = ()
 
     def query(self) -> str:
         """Lucene for the events that feed the correlation (any base rule)."""
@@ -99,8 +102,8 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat()
 
 
-def build(rule: SigmaCorrelationRule, lucene: Callable[[SigmaRule], str]) -> Correlation:
-    """The Correlation of a Sigma correlation rule; `lucene` compiles a base rule."""
+def build(rule: SigmaCorrelationRule, compile_base: Callable[[SigmaRule], str]) -> Correlation:
+    """The Correlation of a Sigma correlation rule; `compile_base` compiles a base rule to a query."""
     where = str(rule.source.path) if rule.source and rule.source.path else None
     kind = KINDS.get(rule.type)
     if kind is None:
@@ -114,11 +117,16 @@ def build(rule: SigmaCorrelationRule, lucene: Callable[[SigmaRule], str]) -> Cor
         raise RuleError("a correlation's base rules must be plain rules of one source", where)
     service = services.pop()
 
+    flattened: list[str] = []
+
     def ecs(native: str) -> str:
         try:
-            return fields.resolve(service, native).ecs
+            target = fields.resolve(service, native)
         except fields.UnknownField:
             raise RuleError(f"field {native!r} is not in cloudsift's field map for aws/{service}", where) from None
+        if target.type == "flattened":
+            flattened.append(native)
+        return target.ecs
 
     op, count = rule.condition.op, rule.condition.count
     fieldref = rule.condition.fieldref
@@ -126,14 +134,18 @@ def build(rule: SigmaCorrelationRule, lucene: Callable[[SigmaRule], str]) -> Cor
         fieldref = fieldref[0] if len(fieldref) == 1 else None
     if kind == "value_count" and not fieldref:
         raise RuleError("value_count needs exactly one condition field", where)
+    group_by = tuple(ecs(g) for g in rule.group_by or ())
+    field = ecs(fieldref) if kind == "value_count" and fieldref else None
     return Correlation(
         kind=kind,
-        rules=tuple((_name(b), lucene(b)) for b in bases),
-        group_by=tuple(ecs(g) for g in rule.group_by or ()),
+        service=service,
+        rules=tuple((_name(b), compile_base(b)) for b in bases),
+        group_by=group_by,
         timespan=int(rule.timespan.seconds),
         op=OPERATORS[op][0],
         count=int(count),
-        field=ecs(fieldref) if kind == "value_count" and fieldref else None,
+        field=field,
+        flattened=tuple(flattened),
     )
 
 

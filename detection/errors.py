@@ -1,10 +1,16 @@
-"""The rule tooling's one root error: its str() says which rule file went wrong."""
+"""The rule tooling's error root: its str() says which rule file went wrong.
+
+The rule tooling is a library under the CLI (STYLE.md, import direction): it has its own root error,
+and the `cloudsift` command maps it to a message and an exit status.
+"""
 from __future__ import annotations
 
-from cloudsift.errors import CloudsiftError
+
+class DetectionError(Exception):
+    """The root of every error the rule tooling raises; `str()` is the whole message."""
 
 
-class RuleError(CloudsiftError):
+class RuleError(DetectionError):
     """A rule or its samples cannot be loaded, compiled or tested; `path` names the rule file."""
 
     def __init__(self, message: str, path: str | None = None) -> None:
@@ -14,3 +20,16 @@ class RuleError(CloudsiftError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def from_sigma(exc: Exception, path: str | None, prefix: str = "") -> RuleError:
+    """A RuleError for a pySigma error (or NotImplementedError) about the rule file at `path`.
+
+    pySigma ends its messages with " in <rule location>"; the RuleError names the file itself.
+    """
+    message = str(exc)
+    source = getattr(exc, "source", None)
+    for where in (source, path):
+        if where is not None:
+            message = message.removesuffix(f" in {where}")
+    return RuleError(prefix + message, path)

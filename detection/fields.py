@@ -59,12 +59,6 @@ def resolve(service: str, native: str) -> Target:
     raise UnknownField(native)
 
 
-def native_names(service: str) -> frozenset[str]:
-    """Every native name the field map knows for `service` (flattened objects accept any key below)."""
-    return frozenset(_table(service))
-
-
-
 def _twin(service: str, name: str, es_type: str) -> Target | None:
     rows = LOG_TYPES[SERVICES[service]].fields
     return Target(name, es_type) if any(f.ecs == name and f.type == es_type for f in rows) else None

@@ -1,46 +1,54 @@
-"""Kibana detection rules (the detection engine's import NDJSON) from compiled Sigma rules."""
+"""Kibana detection rules (the detection engine's import NDJSON) from compiled Sigma rules.
+
+Plain rules are `query` rules (Lucene). An event_count or value_count with `gte`/`gt` is a `threshold`
+rule, within the limits of Kibana's threshold schema (a count of at least 1, at most 5 group-by
+fields, a distinct-count field that is not one of them). Every other correlation is an `esql` rule;
+one ES|QL cannot express is refused with the reason. Both measure over the rule's look-back window.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
-from detection import attack, fields
+from detection import attack, streams
+from detection.attack_model import Technique
 from detection.compiler import Compiled
+from detection.correlation import Correlation
+from detection.errors import RuleError
 
-# Data streams are logs-<dataset>.cloudsift-<namespace> (shipper/templates.py; the rule tooling
-# may not import the shipper): Elastic's own `logs-aws.*` templates never match them.
-INDEX_PATTERN = "logs-{dataset}.cloudsift-*"
 INTERVAL_SECONDS = 300
 # Look back further than the interval so an event indexed late still lands in some run.
 OVERLAP_SECONDS = 60
 SEVERITY = {"informational": ("low", 21), "low": ("low", 21), "medium": ("medium", 47),
             "high": ("high", 73), "critical": ("critical", 99)}
+# Kibana's threshold rules: `value` >= 1, at most 5 `field`s (its rule schema and validation).
+MAX_THRESHOLD_FIELDS = 5
+# Kibana thresholds are ">= value": `gt N` is `>= N+1`.
+_THRESHOLD_OPS = {"gte": 0, "gt": 1}
 
 
 def threat(rule: SigmaRule | SigmaCorrelationRule) -> list[dict]:
-    """Kibana's threat mapping: each ATT&CK tactic tag with the technique tags of the rule."""
-    names = [t.name for t in rule.tags if t.namespace == "attack"]
-    techniques: dict[str, list[str]] = {}
-    for name in names:
-        ident = attack.technique(name)
-        if ident:
-            parent = ident.split(".")[0]
-            techniques.setdefault(parent, [])
-            if "." in ident:
-                techniques[parent].append(ident)
+    """Kibana's threat mapping: each ATT&CK tactic tag with those of the rule's techniques that belong to it."""
+    tags = attack.resolve(t.name for t in rule.tags if t.namespace == "attack")
+    if tags.problems:
+        raise RuleError("; ".join(tags.problems), _where(rule))
     out = []
-    for name in names:
-        tactic = attack.tactic(name)
-        if tactic is None:
-            continue
+    for tactic in dict.fromkeys(tags.tactics):  # each tactic once, in tag order
+        subs: dict[str, list[Technique]] = {}
+        for tech in tags.techniques_of(tactic):
+            subs.setdefault(tech.parent, [])
+            if tech.id != tech.parent:
+                subs[tech.parent].append(tech)
         out.append({
             "framework": "MITRE ATT&CK",
-            "tactic": {"id": tactic[0], "name": tactic[1], "reference": _ref("tactics", tactic[0])},
+            "tactic": {"id": tactic.id, "name": tactic.name, "reference": _ref("tactics", tactic.id)},
             "technique": [
-                {"id": tech, "name": attack.TECHNIQUES[tech], "reference": _ref("techniques", tech),
-                 "subtechnique": [{"id": sub, "name": attack.TECHNIQUES[sub], "reference": _ref("techniques", sub)}
-                                  for sub in subs]}
-                for tech, subs in sorted(techniques.items()) if tech in attack.TECHNIQUES
+                {"id": parent, "name": attack.TECHNIQUES[parent].name, "reference": _ref("techniques", parent),
+                 "subtechnique": [{"id": s.id, "name": s.name, "reference": _ref("techniques", s.id)}
+                                  for s in dict.fromkeys(found)]}
+                for parent, found in sorted(subs.items())
             ],
         })
     return out
@@ -50,23 +58,31 @@ def _ref(kind: str, ident: str) -> str:
     return f"https://attack.mitre.org/{kind}/{ident.replace('.', '/')}/"
 
 
-def _service(rule: SigmaRule | SigmaCorrelationRule) -> str:
-    if isinstance(rule, SigmaCorrelationRule):
-        return next(r.rule.logsource.service for r in rule.rules if isinstance(r.rule, SigmaRule))
-    return rule.logsource.service
+def _where(rule: SigmaRule | SigmaCorrelationRule) -> str | None:
+    return str(rule.source.path) if rule.source and rule.source.path else None
 
 
-def rule(compiled: Compiled, esql: str | None = None) -> dict:
-    """One detection rule object: query rules, threshold rules for counts, ES|QL for temporal."""
+def rule(compiled: Compiled, esql: Callable[[], str]) -> dict:
+    """One detection rule object; `esql` compiles the rule to ES|QL when no other rule type fits."""
     sigma = compiled.file.rule
     level = sigma.level.name.lower() if sigma.level else "medium"
     severity, risk = SEVERITY[level]
     lookback = INTERVAL_SECONDS
-    body: dict = {"type": "query", "language": "lucene", "query": compiled.lucene}
     corr = compiled.correlation
-    if corr is not None:
+    if corr is None:
+        service = compiled.file.rule.logsource.service
+        body: dict = {"type": "query", "language": "lucene", "query": compiled.lucene}
+    else:
+        service = corr.service
         lookback = max(lookback, corr.timespan)
-        body = _correlation_body(compiled, esql)
+        threshold = _threshold(corr)
+        if threshold is None:
+            # ES|QL rules name their indices in FROM; the schema has no `index` for them.
+            body = {"type": "esql", "language": "esql", "query": _esql(esql, compiled)}
+        else:
+            body = {"type": "threshold", "language": "lucene", "query": compiled.lucene, "threshold": threshold}
+    if body["type"] != "esql":
+        body["index"] = list(streams.index_patterns(service))
     return {
         "rule_id": str(sigma.id),
         "name": sigma.title,
@@ -78,7 +94,6 @@ def rule(compiled: Compiled, esql: str | None = None) -> dict:
         "false_positives": [str(f) for f in sigma.falsepositives or []],
         "author": [sigma.author] if sigma.author else [],
         "tags": [f"{t.namespace}.{t.name}" for t in sigma.tags] + ["cloudsift"],
-        "index": [INDEX_PATTERN.format(dataset=d) for d in fields.datasets(_service(sigma))],
         "interval": f"{INTERVAL_SECONDS // 60}m",
         "from": f"now-{lookback + OVERLAP_SECONDS}s",
         "to": "now",
@@ -89,15 +104,24 @@ def rule(compiled: Compiled, esql: str | None = None) -> dict:
     }
 
 
-def _correlation_body(compiled: Compiled, esql: str | None) -> dict:
-    corr = compiled.correlation
-    assert corr is not None  # callers pass correlations only
-    threshold_ops = {"gte": 0, "gt": 1}  # Kibana thresholds are ">= value": gt N is >= N+1
-    if corr.kind in ("event_count", "value_count") and corr.op in threshold_ops:
-        count = corr.count + threshold_ops[corr.op]
-        threshold: dict = {"field": list(corr.group_by), "value": count}
-        if corr.kind == "value_count":
-            threshold = {"field": list(corr.group_by), "value": 1,
-                         "cardinality": [{"field": corr.field, "value": count}]}
-        return {"type": "threshold", "language": "lucene", "query": compiled.lucene, "threshold": threshold}
-    return {"type": "esql", "language": "esql", "query": esql}
+def _esql(esql: Callable[[], str], compiled: Compiled) -> str:
+    try:
+        return esql()
+    except RuleError as exc:
+        raise RuleError(f"Kibana can run this correlation only as an ES|QL rule, and {exc.message}",
+                        exc.path or str(compiled.file.path)) from None
+
+
+def _threshold(corr: Correlation) -> dict | None:
+    """Kibana's `threshold` object for a correlation it can express, else None."""
+    if corr.kind not in ("event_count", "value_count") or corr.op not in _THRESHOLD_OPS:
+        return None
+    if len(corr.group_by) > MAX_THRESHOLD_FIELDS:
+        return None
+    count = corr.count + _THRESHOLD_OPS[corr.op]
+    if corr.kind == "event_count":
+        # Groups exist only with events in them: `>= 0` holds for every group, as `>= 1` does.
+        return {"field": list(corr.group_by), "value": max(count, 1)}
+    if corr.field in corr.group_by:  # Kibana refuses it: the distinct count of a group-by field is always 1
+        return None
+    return {"field": list(corr.group_by), "value": 1, "cardinality": [{"field": corr.field, "value": count}]}

@@ -1,4 +1,8 @@
-"""The rule pack on disk: one Sigma rule per file, its samples beside it (`<name>.samples.yml`)."""
+"""The rule pack on disk: one Sigma rule per file, its samples beside it (`<name>.samples.yaml`).
+
+Samples end in `.yaml`, rules in `.yml`: sigma-cli reads every `*.yml` of a folder as a Sigma rule,
+so `sigma convert rules/` would otherwise choke on each samples file.
+"""
 from __future__ import annotations
 
 import json
@@ -15,7 +19,10 @@ from sigma.rule import SigmaRule
 from detection import fields
 from detection.errors import RuleError
 
-SAMPLES_SUFFIX = ".samples.yml"
+RULE_SUFFIX = ".yml"
+SAMPLES_SUFFIX = ".samples.yaml"
+# The samples suffix before it changed: such a file is neither a rule nor found as samples.
+_OLD_SAMPLES_SUFFIX = ".samples.yml"
 # libyaml's safe loader when present: same safety as yaml.safe_load, ~10x faster on big sample files.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -46,16 +53,21 @@ class RuleFile:
 
 
 def rule_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Rule files named by `paths` (files, or folders searched recursively), sorted, samples excluded."""
+    """Rule files named by `paths` (files, or folders searched recursively for `*.yml`), sorted."""
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(p for p in path.rglob("*.yml") if not p.name.endswith(SAMPLES_SUFFIX))
+            found.update(path.rglob(f"*{RULE_SUFFIX}"))
         elif path.is_file():
             found.add(path)
         else:
             raise RuleError("no such rule file or folder", str(path))
+    for path in found:
+        if path.name.endswith(_OLD_SAMPLES_SUFFIX):
+            new = path.name.removesuffix(_OLD_SAMPLES_SUFFIX) + SAMPLES_SUFFIX
+            raise RuleError(f"samples files end in {SAMPLES_SUFFIX} (sigma-cli reads every *.yml as a rule): "
+                            f"rename it to {new}", str(path))
     return sorted(found)
 
 
@@ -65,8 +77,19 @@ def load_collection(path: Path) -> SigmaCollection:
         return SigmaCollection.from_yaml(
             path.read_text(), source=SigmaRuleLocation(str(path)), resolve_references=False
         )
-    except (OSError, SigmaError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise RuleError(f"not a valid Sigma rule: {_yaml_problem(exc)}", str(path)) from None
+    except (OSError, SigmaError) as exc:
         raise RuleError(f"not a valid Sigma rule: {exc}", str(path)) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line, with its position (PyYAML's own text spans several, quoting the input)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem is None:
+        return str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else problem
 
 
 def main_rule(path: Path, collection: SigmaCollection) -> SigmaRule | SigmaCorrelationRule:
@@ -84,25 +107,66 @@ def load_pack(
     """Every rule file under `paths` with its samples, and one collection with references resolved.
 
     Rules under `library` (the whole pack, typically) only serve to resolve correlation references,
-    so one correlation file can be compiled or tested alone.
+    so one correlation file can be compiled or tested alone. The first broken file is raised.
     """
-    files: list[RuleFile] = []
-    rules: list[SigmaRule | SigmaCorrelationRule] = []
+    files, collection, errors = load_all(paths, library)
+    if errors:
+        raise errors[0]
+    return files, collection
+
+
+def load_all(
+    paths: Iterable[str | Path], library: Iterable[str | Path] = ()
+) -> tuple[list[RuleFile], SigmaCollection, list[RuleError]]:
+    """`load_pack` that goes on past broken files: the good ones, and an error for each broken one.
+
+    A file is broken when it is no valid Sigma, its samples do not load, or a correlation of it
+    names a rule that no file defines.
+    """
+    errors: list[RuleError] = []
+    loaded: list[tuple[RuleFile | None, SigmaCollection]] = []
     chosen = rule_paths(paths)
-    for path in chosen:
-        collection = load_collection(path)
-        rules.extend(collection.rules)
-        rule = main_rule(path, collection)
-        files.append(RuleFile(path, rule, load_samples(path, default_service(path, collection))))
     known = {p.resolve() for p in chosen}
-    for path in rule_paths(library):
-        if path.resolve() not in known:
-            rules.extend(load_collection(path).rules)
+    extra = [p for p in rule_paths(library) if p.resolve() not in known]
+    for path in [*chosen, *extra]:
+        try:
+            collection = load_collection(path)
+            file = None
+            if path.resolve() in known:
+                rule = main_rule(path, collection)
+                file = RuleFile(path, rule, load_samples(path, default_service(path, collection)))
+        except RuleError as exc:
+            errors.append(exc)
+            continue
+        loaded.append((file, collection))
+    pool = SigmaCollection([r for _, c in loaded for r in c.rules], resolve_references=False)
+    kept = []
+    for file, collection in loaded:
+        dangling = _dangling_reference(collection, pool)
+        if dangling is None:
+            kept.append((file, collection))
+        else:
+            errors.append(dangling)
     try:
-        merged = SigmaCollection(rules)  # resolves correlation references
+        merged = SigmaCollection([r for _, c in kept for r in c.rules])  # resolves correlation references
     except SigmaError as exc:
         raise RuleError(f"correlation references: {exc}") from None
-    return files, merged
+    return [f for f, _ in kept if f is not None], merged, errors
+
+
+def _dangling_reference(collection: SigmaCollection, pool: SigmaCollection) -> RuleError | None:
+    """The error of a correlation in `collection` that names a rule `pool` lacks, if any."""
+    for rule in collection.rules:
+        if not isinstance(rule, SigmaCorrelationRule):
+            continue
+        for ref in rule.rules:
+            try:
+                pool[ref.reference]
+            except SigmaError:
+                where = str(rule.source.path) if rule.source else None
+                return RuleError(f"correlation names rule {ref.reference!r}, which no rule file defines "
+                                 "(a base rule needs `name:`; give its file or folder too)", where)
+    return None
 
 
 def default_service(path: Path, collection: SigmaCollection) -> str | None:
@@ -112,8 +176,8 @@ def default_service(path: Path, collection: SigmaCollection) -> str | None:
 
 
 def samples_path(rule_path: Path) -> Path:
-    """`rules/x/name.yml` → `rules/x/name.samples.yml`."""
-    return rule_path.with_name(rule_path.name.removesuffix(".yml") + SAMPLES_SUFFIX)
+    """`rules/x/name.yml` → `rules/x/name.samples.yaml`."""
+    return rule_path.with_name(rule_path.name.removesuffix(RULE_SUFFIX) + SAMPLES_SUFFIX)
 
 
 def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
@@ -123,7 +187,9 @@ def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
         return ()
     try:
         data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise RuleError(f"samples file {path.name}: {_yaml_problem(exc)}", str(rule_path)) from None
+    except OSError as exc:
         raise RuleError(f"samples file {path.name}: {exc}", str(rule_path)) from None
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
         raise RuleError(f"samples file {path.name}: expected a mapping with a `samples` list", str(rule_path))

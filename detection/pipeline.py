@@ -13,6 +13,8 @@ rewrites values so Elasticsearch keyword fields deliver Sigma's matching semanti
 
 Flattened keys (`requestParameters.*`) match case-sensitively: Elasticsearch's flattened
 type has no normalizer and refuses regexp and case-insensitive wildcard on keyed fields.
+ES|QL and EQL cannot read flattened fields at all (Elasticsearch 9.2; ES|QL's FIELD_EXTRACT is a
+9.5 preview), so for them a rule that needs one is refused, naming the field.
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ class NativeToEcs(DetectionItemTransformation):
     caseless: bool = True  # False for ES|QL/EQL: their backends handle case themselves
     plain_cased: bool = False  # ES|QL: `==` is already case-sensitive and the backend refuses |cased
     exists_as_null: bool = False  # EQL: the backend has no exists expression, but has `?field != null`
+    flattened_unreadable_by: str | None = None  # ES|QL, EQL: the language that cannot read flattened fields
 
     def apply(self, rule: SigmaRule | SigmaCorrelationRule) -> None:
         self._rule = rule
@@ -76,6 +79,14 @@ class NativeToEcs(DetectionItemTransformation):
                 source=self._rule.source,
             ) from None
 
+    def _readable(self, native: str, target: fields.Target) -> fields.Target:
+        """`target`, unless the language cannot read it (a flattened field in ES|QL or EQL)."""
+        if self.flattened_unreadable_by and target.type == "flattened":
+            self._fail(f"{native!r} is kept in the flattened field {target.ecs}, which "
+                       f"{self.flattened_unreadable_by} cannot read (Elasticsearch 9.2); the lucene and dsl "
+                       "targets can")
+        return target
+
     def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | SigmaDetectionItem | None:
         native = detection_item.field
         if native is None:
@@ -83,6 +94,7 @@ class NativeToEcs(DetectionItemTransformation):
         target = self._target(native)
         if self.exists_as_null and len(detection_item.value) == 1 and isinstance(detection_item.value[0], SigmaExists):
             exists = detection_item.value[0].exists
+            target = self._readable(native, target)
             return SigmaDetectionItem(target.ecs, [], [SigmaNull()], negated=exists, source=detection_item.source)
         groups: dict[str, list[SigmaType]] = {}
         for value in detection_item.value:
@@ -98,12 +110,13 @@ class NativeToEcs(DetectionItemTransformation):
         return SigmaDetection(items, source=detection_item.source, item_linking=linking)
 
     def _convert(self, native: str, target: fields.Target, value: SigmaType) -> tuple[str, SigmaType]:
+        if isinstance(value, SigmaString | SigmaRegularExpression):
+            target = fields.string_twin(self.service, target) or target
+        target = self._readable(native, target)
         if not self.caseless:
             if self.plain_cased and isinstance(value, SigmaCasedString):
                 return target.ecs, _plain(value)
             return target.ecs, value
-        if isinstance(value, SigmaString | SigmaRegularExpression):
-            target = fields.string_twin(self.service, target) or target
         if isinstance(value, SigmaRegularExpression):
             return target.ecs, self._regex(native, target, value)
         if isinstance(value, SigmaCIDRExpression) and target.type != "ip":
@@ -146,13 +159,24 @@ def _source_condition(service: str) -> list[LogsourceCondition]:
     return [LogsourceCondition(product=fields.PRODUCT, service=service)]
 
 
-def build(*, caseless: bool = True, plain_cased: bool = False, exists_as_null: bool = False) -> ProcessingPipeline:
-    """The pipeline for all five sources; `caseless=False` keeps field names exact (ES|QL, EQL)."""
+def build(
+    *,
+    caseless: bool = True,
+    plain_cased: bool = False,
+    exists_as_null: bool = False,
+    flattened_unreadable_by: str | None = None,
+    backends: frozenset[str] = frozenset(),
+) -> ProcessingPipeline:
+    """The pipeline for every source; `caseless=False` keeps field names exact (ES|QL, EQL).
+
+    `backends` names the sigma-cli targets the pipeline is meant for (empty: any), so sigma-cli
+    warns a user who pairs it with another one.
+    """
     items: list[ProcessingItem] = []
     for service in fields.SERVICES:
         items.append(ProcessingItem(
-            NativeToEcs(service, caseless, plain_cased, exists_as_null), rule_conditions=_source_condition(service),
-            identifier=f"cloudsift_{service}_fields",
+            NativeToEcs(service, caseless, plain_cased, exists_as_null, flattened_unreadable_by),
+            rule_conditions=_source_condition(service), identifier=f"cloudsift_{service}_fields",
         ))
         values = list(fields.datasets(service))
         items.append(ProcessingItem(
@@ -168,4 +192,4 @@ def build(*, caseless: bool = True, plain_cased: bool = False, exists_as_null: b
         rule_conditions=[LogsourceCondition(product=fields.PRODUCT, service=s) for s in fields.SERVICES],
         rule_condition_linking=any, rule_condition_negation=True, identifier="cloudsift_unknown_logsource",
     ))
-    return ProcessingPipeline(name="cloudsift AWS → ECS", priority=20, items=items)
+    return ProcessingPipeline(name="cloudsift AWS → ECS", priority=20, items=items, allowed_backends=backends)

@@ -1,78 +1,77 @@
-"""`rules compile --target`: target name → compiler over a loaded pack (one dict, no magic)."""
+"""`rules compile --target`: target name → a compiler of one rule file (one dict, no magic).
+
+Each compiled rule is an Output: the rule's id, title and file beside the query, so a script can
+tell which query belongs to which rule (`rules compile` prints one JSON record a line).
+"""
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from sigma.backends.elasticsearch import EqlBackend, ESQLBackend
-from sigma.collection import SigmaCollection
-from sigma.conversion.base import Backend
-from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaError
-from sigma.rule import SigmaRule
-
-from detection import kibana, pipeline
+from detection import conditions, eql, esql, kibana
 from detection.compiler import LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile
 
-Target = Callable[[list[RuleFile], SigmaCollection], list[str]]
+Query = str | dict  # text for lucene, esql, eql; a JSON object for dsl and kibana
+Compile = Callable[[RuleFile], Query]
 
 
-def _lucene(files: list[RuleFile], _: SigmaCollection) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One rule file compiled for one target."""
+
+    file: RuleFile
+    target: str
+    query: Query
+
+    def record(self) -> dict:
+        """The JSON record `rules compile` prints: which rule, which target, the query."""
+        rule = self.file.rule
+        return {"id": str(rule.id), "title": rule.title, "file": str(self.file.path), "target": self.target,
+                "query": self.query}
+
+
+def _lucene() -> Compile:
     compiler = LuceneCompiler()
-    return [compiler.file(f).lucene for f in files]
+    return lambda file: compiler.file(file).lucene
 
 
-def _dsl(files: list[RuleFile], _: SigmaCollection) -> list[str]:
+def _dsl() -> Compile:
     compiler = LuceneCompiler()
-    return [json.dumps(compiler.file(f).dsl(), sort_keys=True) for f in files]
+    return lambda file: compiler.file(file).dsl()
 
 
-def _convert(backend: Backend, rule: SigmaRule | SigmaCorrelationRule) -> list:
-    """Convert a copy (the pipeline rewrites what it converts); a correlation's base rules go first."""
-    work = copy.deepcopy(rule)
-    if isinstance(work, SigmaCorrelationRule):
-        for ref in work.rules:
-            backend.convert_rule(ref.rule)
-        return backend.convert_correlation_rule(work)
-    return backend.convert_rule(work)
+def _esql() -> Compile:
+    compiled = conditions.esql()
+    return lambda file: esql.query(file, compiled, buckets=True)
 
 
-def _backend(cls: type[Backend], **options: bool) -> Target:
-    """ES|QL / EQL via pySigma's Elasticsearch backends, on exact field names (full clusters only)."""
-
-    def run(files: list[RuleFile], _: SigmaCollection) -> list[str]:
-        backend = cls(pipeline.build(caseless=False, **options))
-        out = []
-        for f in files:
-            try:
-                queries = _convert(backend, f.rule)
-            except (SigmaError, NotImplementedError) as exc:
-                raise RuleError(f"{cls.__name__}: {exc}", str(f.path)) from None
-            out.extend(str(q) for q in queries)
-        return out
-
-    return run
+def _eql() -> Compile:
+    compiled = conditions.eql()
+    return lambda file: eql.query(file, compiled)
 
 
-def _kibana(files: list[RuleFile], collection: SigmaCollection) -> list[str]:
-    compiler = LuceneCompiler()
-    esql_backend = ESQLBackend(pipeline.build(caseless=False, plain_cased=True))
-    out = []
-    for f in files:
-        esql = None
-        if isinstance(f.rule, SigmaCorrelationRule) and f.rule.type.name == "TEMPORAL":
-            esql = str(_convert(esql_backend, f.rule)[0])
-        out.append(json.dumps(kibana.rule(compiler.file(f), esql), sort_keys=True))
-    return out
+def _kibana() -> Compile:
+    lucene, compiled = LuceneCompiler(), conditions.esql()
+    return lambda file: kibana.rule(lucene.file(file), lambda: esql.query(file, compiled, buckets=False))
 
 
-TARGETS: dict[str, Target] = {
+# Target name → a factory of its compiler (compilers keep per-run state: each base rule compiles once).
+TARGETS: dict[str, Callable[[], Compile]] = {
     "lucene": _lucene,
     "dsl": _dsl,
-    "esql": _backend(ESQLBackend, plain_cased=True),
-    "eql": _backend(EqlBackend, exists_as_null=True),
+    "esql": _esql,
+    "eql": _eql,
     "kibana": _kibana,
 }
+
+
+def compile_files(target: str, files: Iterable[RuleFile]) -> Iterator[Output | RuleError]:
+    """Each file compiled for `target`, or the error that stopped it (one bad rule hides no other)."""
+    compile_one = TARGETS[target]()
+    for file in files:
+        try:
+            yield Output(file, target, compile_one(file))
+        except RuleError as exc:
+            yield exc

@@ -18,8 +18,8 @@ RULE = PACK / "cloudtrail" / "cloudtrail_logging_disabled.yml"
 def _flipped(tmp_path: Path) -> Path:
     """A copy of a pack rule whose first sample's expectation is inverted."""
     (tmp_path / RULE.name).write_text(RULE.read_text())
-    samples = RULE.with_name(RULE.stem + ".samples.yml").read_text().replace("match: true", "match: false", 1)
-    (tmp_path / (RULE.stem + ".samples.yml")).write_text(samples)
+    samples = RULE.with_name(RULE.stem + ".samples.yaml").read_text().replace("match: true", "match: false", 1)
+    (tmp_path / (RULE.stem + ".samples.yaml")).write_text(samples)
     return tmp_path / RULE.name
 
 
@@ -47,7 +47,7 @@ def test_sample_that_does_not_normalize_is_a_rule_error(es: Elasticsearch, tmp_p
     """A raw sample the normalizer rejects fails its rule with the normalizer's located message."""
     rule = PACK / "waf" / "sql_injection_probe.yml"
     (tmp_path / rule.name).write_text(rule.read_text())
-    (tmp_path / "sql_injection_probe.samples.yml").write_text(
+    (tmp_path / "sql_injection_probe.samples.yaml").write_text(
         "samples:\n  - {name: broken, match: true, line: '{not json'}\n  - {name: fine, match: false, line: '{}'}\n"
     )
     [result] = run(es, load_pack([tmp_path / rule.name])[0])
