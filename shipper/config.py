@@ -80,7 +80,7 @@ class ElasticsearchConfig:
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """One place to read from: s3://bucket[/prefix], sqs://<queue url>, or a local directory."""
+    """One place to read from: s3://bucket[/prefix], sqs://<queue url>, or a local directory or file."""
 
     url: str = ""
     region: str | None = None  # the bucket's / queue's region; None: boto3's default chain
@@ -293,8 +293,8 @@ def _check(s: Settings) -> list[str]:
             problems.append(f"{where}.url: not an S3 bucket URL: {redact(src.url)!r}")
         elif src.kind == "sqs" and not re.fullmatch(r"sqs://https?://\S+", src.url):
             problems.append(f"{where}.url: expected sqs://https://sqs.<region>.amazonaws.com/<account>/<queue>")
-        elif src.kind == "dir" and not Path(src.url).is_dir():
-            problems.append(f"{where}.url: no such directory: {src.url!r}")
+        elif src.kind == "dir" and not (Path(src.url).is_dir() or Path(src.url).is_file()):
+            problems.append(f"{where}.url: no such file or directory: {src.url!r}")
         if src.role_arn is not None and not _ROLE_ARN.fullmatch(src.role_arn):
             problems.append(f"{where}.role_arn: not an IAM role ARN: {src.role_arn!r}")
         if src.external_id_env is not None and not _ENV_NAME.fullmatch(src.external_id_env):

@@ -23,10 +23,17 @@ class ObjectRef:
     token: Any = None
     region: str | None = None  # what a notification said about the bucket's region, if anything
     attempt: int = 1  # how many times this object has been handed out, this time included
+    path: str | None = None  # a local file's path: what messages show instead of the URL
 
     @property
     def url(self) -> str:
+        """The object's identity (ids hash it): a local mirror of a bucket gives the bucket's ids."""
         return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def shown(self) -> str:
+        """Where the object is, for people: its path for a local file, else its URL."""
+        return self.path or self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,12 @@ class Partition:
 WHOLE = Partition()
 
 
+def _text(name: str) -> str:
+    """A file name as text: names need not be UTF-8 (S3 keys always are), so undecodable bytes show
+    as \\xNN in keys, logs and dead letters; the file itself is opened by its real path."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class Source(Protocol):
     """Hands out objects and learns their fate: committed (all records acknowledged) or released."""
 
@@ -82,11 +95,16 @@ class Source(Protocol):
 
 
 class DirectorySource:
-    """A local directory laid out like a bucket (keys are relative paths): the demo and tests."""
+    """A local directory laid out like a bucket (keys are relative paths), or one file: the demo and tests.
+
+    The directory's name is the bucket, so a local copy of a bucket gets the same document ids as the
+    bucket itself. A single file below an `AWSLogs/` folder is keyed from there (bucket: the folder
+    above it), so it routes by its AWS layout; any other file is keyed by its name alone.
+    """
 
     def __init__(self, root: Path, partition: Partition = WHOLE) -> None:
-        if not root.is_dir():
-            raise ShipperError("not a directory", where=str(root))
+        if not (root.is_dir() or root.is_file()):
+            raise ShipperError("no such file or directory", where=str(root))
         self._root = root
         self._bucket = root.resolve().name
         self._partition = partition
@@ -95,19 +113,28 @@ class DirectorySource:
     def objects(self, stop: threading.Event) -> Iterator[ObjectRef]:
         """Every file under the root in key order, then the ones that failed again (a directory has no
         notifications: always --once, and a run is the only chance a file gets)."""
-        for path in self._walk(self._root):
+        for bucket, key, path in self._files():
             if stop.is_set():
                 return
-            # File names need not be UTF-8 (S3 keys always are): the key, which logs, dead letters and
-            # ids carry, shows undecodable bytes as \xNN; the file itself is opened by its real path.
-            key = path.relative_to(self._root).as_posix().encode("utf-8", "surrogateescape").decode(
-                "utf-8", "backslashreplace")
             if self._partition.owns(key):
-                yield ObjectRef(self._bucket, key, path.stat().st_size, path)
+                yield ObjectRef(bucket, key, path.stat().st_size, path, path=_text(str(path)))
         # Bounded: the pipeline dead-letters an object on its last attempt instead of releasing it.
         while self._failed and not stop.is_set():
             ref = self._failed.pop(0)
             yield dataclasses.replace(ref, attempt=ref.attempt + 1)
+
+    def _files(self) -> Iterator[tuple[str, str, Path]]:
+        """(bucket, key, path) of every file to ship, in key order."""
+        if self._root.is_file():
+            parts = self._root.resolve().parts
+            top = max((i for i, part in enumerate(parts) if part == "AWSLogs"), default=None)
+            if top is not None and top > 1:
+                yield parts[top - 1], _text("/".join(parts[top:])), self._root
+            else:
+                yield self._root.resolve().parent.name, _text(self._root.name), self._root
+            return
+        for path in self._walk(self._root):
+            yield self._bucket, _text(path.relative_to(self._root).as_posix()), path
 
     def _walk(self, folder: Path) -> Iterator[Path]:
         # Sorted like an S3 listing; symlinks are not followed (a loop would never end).

@@ -11,6 +11,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from elasticsearch import ApiError, TransportError
@@ -64,6 +65,19 @@ class _Open:
     pending: int = 0
     reading: bool = True
     interrupted: bool = False
+
+
+class _Counted:
+    """An object's stream that adds what is read to `stats.bytes`: progress moves within a big object."""
+
+    def __init__(self, stream: BinaryIO, stats: Stats) -> None:
+        self._stream = stream
+        self._stats = stats
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._stats.bytes += len(data)
+        return data
 
 
 class Shipper:
@@ -139,7 +153,6 @@ class Shipper:
             return
         current.reading = False
         self.stats.objects += 1
-        self.stats.bytes += ref.size
         self._finish(ticket)
         self._progress(self.stats)
 
@@ -162,7 +175,8 @@ class Shipper:
         # reads skip botocore's Content-Length and checksum checks, so a cut download would read as
         # a truncated (corrupt) object instead of failing as a read.
         with contextlib.closing(self._source.open(ref)) as stream:
-            for n, result in enumerate(normalize_stream(stream, log_type, ref.url, original=self._original,
+            counted = cast(BinaryIO, _Counted(stream, self.stats))  # readers need only read()
+            for n, result in enumerate(normalize_stream(counted, log_type, ref.url, original=self._original,
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
@@ -171,7 +185,8 @@ class Shipper:
                         self._rejected_by_es(ticket, ref, log_type, result.record)))
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1
-                    self._report("record rejected", ref, str(result))
+                    # A normalizer error names the object by its URL; people see a local file by its path.
+                    self._report("record rejected", ref, str(result).replace(ref.url, ref.shown, 1))
                     # n: several bad records may share a line and offset (one line of Records, an envelope)
                     self._dead(ticket, current, deadletter.NORMALIZE, result.reason, ref, log_type,
                                line=result.line, offset=result.offset, raw=result.raw, ordinal=n)
@@ -238,5 +253,5 @@ class Shipper:
 
     def _report(self, what: str, ref: ObjectRef, reason: str) -> None:
         if len(self.stats.errors) < 1000:
-            self.stats.errors.append(f"{ref.url}: {what}: {reason}")
-        self._log("warning", what, object=ref.url, reason=reason)
+            self.stats.errors.append(f"{ref.shown}: {what}: {reason}")
+        self._log("warning", what, object=ref.shown, reason=reason)

@@ -1,6 +1,7 @@
 """A local directory laid out like a bucket, end to end into the real node."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -82,3 +83,32 @@ def test_file_names_that_are_not_utf8_are_shipped_and_reported(es: Elasticsearch
     status, summary = ship(ns, "--from", str(tmp_path), capsys=capsys)
     assert status == 1 and summary["objects"] == 3 and flows(es, ns) == 8
     assert dead(es, ns) == 3 and any("\\xfe" in e for e in summary["errors"])
+
+
+def test_one_file_is_a_source_and_keeps_the_ids_of_its_bucket(es: Elasticsearch, es_env, ns: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    """`--from FILE` ships that file, routed by its AWS layout; its documents are those of the whole folder."""
+    root = write_dir(tmp_path / "my-logs", {flow_key(1): flow_object(20), flow_key(2): flow_object(20, seed=2)})
+    status, one = ship(ns, "--from", str(root / flow_key(1)), capsys=capsys)
+    assert status == 0 and one["objects"] == 1 and one["indexed"] == 20
+    status, whole = ship(ns, "--from", str(root), capsys=capsys)
+    assert status == 0 and whole["duplicates"] == 20 and whole["indexed"] == 20 and flows(es, ns) == 40
+
+
+def test_local_objects_are_reported_by_their_path(es: Elasticsearch, es_env, ns: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    """Messages about a local file name the file, not an s3:// URL made of the folder's name."""
+    root = write_dir(tmp_path, {flow_key(1): flow_object(5, corrupt=1)})
+    status, summary = ship(ns, "--from", str(root), capsys=capsys)
+    assert status == 1 and summary["errors"]
+    assert all(e.startswith(str(root / flow_key(1))) and "s3://" not in e for e in summary["errors"])
+
+
+def test_progress_counts_bytes_while_a_big_object_is_read(es_env, ns: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Progress lines show bytes read before the first object is finished."""
+    write_dir(tmp_path, {flow_key(1): flow_object(60_000)})
+    ship(ns, "--from", str(tmp_path), "--to", str(tmp_path / "out.ndjson"), capsys=None)
+    err = capsys.readouterr().err
+    progress = [json.loads(line) for line in err.splitlines() if '"progress"' in line]
+    assert any(p["objects"] == 0 and p["bytes"] > 0 for p in progress), progress[:3]
