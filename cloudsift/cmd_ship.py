@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,8 @@ from cloudsift.errors import CloudsiftError
 from shipper.limits import DEFAULT_LIMITS
 
 if TYPE_CHECKING:  # the rest is imported when the command runs: `cloudsift --help` must start fast
+    from elasticsearch import Elasticsearch
+
     from cloudsift.elastic import EsSettings
     from shipper.config import Settings
 
@@ -112,19 +115,23 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     tty = settings.progress == "tty" or (settings.progress == "auto" and sys.stderr.isatty())
     started = time.monotonic()
+    since = datetime.now(UTC).isoformat(timespec="milliseconds")
+    client = None
     if settings.to is None:
         client = connect(_es_settings(settings), request_timeout=settings.elasticsearch.request_timeout)
         try:
             templates.install(client, settings.namespace)
         except ShipperError as exc:
-            raise CloudsiftError(str(exc)) from None
-        finally:
             client.close()
+            raise CloudsiftError(str(exc)) from None
     shipping = time.monotonic()
     connect_es = functools.partial(connect, _es_settings(settings), request_timeout=settings.elasticsearch.request_timeout,
                                    http_compress=settings.elasticsearch.compress)
     parts = workers.run(settings, connect_es, tty)  # a ShipperError is the CLI's to report
     summary = total(parts)
+    if client is not None:
+        summary["ignored_values"] = _ignored(client, settings.namespace, since)
+        client.close()
     now = time.monotonic()
     # The rate counts shipping time only, not connecting and installing templates.
     summary.update(elapsed_s=round(now - started, 3),
@@ -135,6 +142,19 @@ def run(args: argparse.Namespace) -> int:
     if summary["failed_objects"] or summary["fatal"]:
         return EXIT_FAILED
     return EXIT_REPORTED if summary["deadlettered"] or summary["unroutable"] or summary["objects_deadlettered"] else 0
+
+
+def _ignored(client: Elasticsearch, namespace: str, since: str) -> int | None:
+    """This run's documents with a value too long to index (None if the count could not be had)."""
+    from elasticsearch import ApiError, TransportError
+
+    from shipper import templates
+    try:
+        client.indices.refresh(index=templates.data_stream("*", namespace), ignore_unavailable=True,
+                               allow_no_indices=True)
+        return templates.ignored_since(client, namespace, since)
+    except (ApiError, TransportError):
+        return None
 
 
 def _es_settings(settings: Settings) -> EsSettings:

@@ -11,8 +11,10 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import BinaryIO, cast
 
+import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 from elasticsearch import ApiError, TransportError
 
@@ -26,7 +28,7 @@ from shipper.errors import SinkError
 from shipper.objects import ObjectRef, Source
 from shipper.routing import SKIP, Router
 from shipper.sink import DEAD, DUPLICATE, OK, Delivered, Entry, Sink
-from shipper.templates import data_stream, deadletter_stream
+from shipper.templates import DEADLETTER_DATASET, data_stream, deadletter_stream, stream_fields
 
 # How often (in records) reading checks for a stop request.
 STOP_CHECK_EVERY = 256
@@ -93,6 +95,10 @@ class Shipper:
         self._namespace = namespace
         self._deadletter = deadletter_stream(namespace)
         self._streams = {d: data_stream(d, namespace) for kind in LOG_TYPES.values() for d in kind.datasets}
+        # What each stream's documents start with: their data_stream.* (serialized once, never from input).
+        self._heads = {stream: orjson.dumps({"data_stream": stream_fields(d, namespace)})[:-1] + b',"event.ingested":'
+                       for d, stream in [*self._streams.items(), (DEADLETTER_DATASET, self._deadletter)]}
+        self._ingested = b""
         self._stop = stop
         self._log = log
         self._original = original
@@ -133,6 +139,8 @@ class Shipper:
         ticket = self._next_ticket
         self._next_ticket += 1
         current = self._open[ticket] = _Open(ref)
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self._ingested = orjson.dumps(now) + b","  # per object: the time its records reach the sink
         route = self._router.route(ref.bucket, ref.key)
         try:
             if route.log_type is None:
@@ -180,8 +188,9 @@ class Shipper:
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
+                    stream = self._stream_of(result.dataset, log_type)
                     self._add(ticket, current, Entry(
-                        self._stream_of(result.dataset, log_type), result.doc_id, result.body, ticket,
+                        stream, result.doc_id, self._stamped(stream, result.body), ticket,
                         self._rejected_by_es(ticket, ref, log_type, result.record)))
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1
@@ -198,6 +207,12 @@ class Shipper:
                         current.interrupted = True
                         return
 
+    def _stamped(self, stream: str, body: bytes) -> bytes:
+        """`body` with what an ingest pipeline adds on a full cluster (the test distribution has none):
+        data_stream.* and event.ingested, as the document's first keys (`event.ingested` dotted: the
+        normalizer's `event` object stays as it is; Elasticsearch maps both as one `event`)."""
+        return self._heads[stream] + self._ingested + body[1:]
+
     def _stream_of(self, dataset: str, log_type: str) -> str:
         return self._streams.get(dataset) or self._streams[LOG_TYPES[log_type].datasets[0]]
 
@@ -205,13 +220,14 @@ class Shipper:
         def make(reason: str) -> Entry:
             doc_id, body = deadletter.document(deadletter.INDEX, reason, ref, log_type, line=record.line,
                                                offset=record.offset, raw=record.raw_excerpt(), ordinal=record.part)
-            return Entry(self._deadletter, doc_id, body, ticket, is_deadletter=True)
+            return Entry(self._deadletter, doc_id, self._stamped(self._deadletter, body), ticket, is_deadletter=True)
         return make
 
     def _dead(self, ticket: int, current: _Open, stage: str, reason: str, ref: ObjectRef, log_type: str | None,
               **where: object) -> None:
         doc_id, body = deadletter.document(stage, reason, ref, log_type, **where)  # type: ignore[arg-type]
-        self._add(ticket, current, Entry(self._deadletter, doc_id, body, ticket, is_deadletter=True))
+        self._add(ticket, current, Entry(self._deadletter, doc_id, self._stamped(self._deadletter, body), ticket,
+                                         is_deadletter=True))
 
     def _add(self, ticket: int, current: _Open, entry: Entry) -> None:
         current.pending += 1

@@ -40,9 +40,27 @@ def data_stream(dataset: str, namespace: str) -> str:
     return f"logs-{dataset}.cloudsift-{namespace}"
 
 
+DEADLETTER_DATASET = "cloudsift.deadletter"
+
+
 def deadletter_stream(namespace: str) -> str:
     """The data stream for records that could not be normalized or indexed."""
-    return f"logs-cloudsift.deadletter-{namespace}"
+    return f"logs-{DEADLETTER_DATASET}-{namespace}"
+
+
+def stream_fields(dataset: str, namespace: str) -> dict[str, str]:
+    """The `data_stream.*` of a stream's documents. `dataset` is the event.dataset (aws.cloudtrail), not
+    the stream name's `aws.cloudtrail.cloudsift`: Kibana's Security app and Elastic's dashboards filter
+    on the integration's dataset names, which the stream names deliberately avoid (see above)."""
+    return {"type": "logs", "dataset": dataset, "namespace": namespace}
+
+
+def _stream_mapping(dataset: str, namespace: str) -> dict:
+    """`data_stream.*` as keywords (every document carries them). Elastic's integrations map them as
+    constant_keyword, a module the integration-test distribution lacks; on one stream the two agree."""
+    return {"properties": {"data_stream": {"properties": {
+        name: {"type": "keyword"} for name in stream_fields(dataset, namespace)
+    }}}}
 
 
 def all_datasets() -> tuple[str, ...]:
@@ -56,7 +74,8 @@ DEADLETTER_MAPPINGS = {
         "@timestamp": {"type": "date"},
         "error": {"properties": {"message": {"type": "text"}, "type": {"type": "keyword"}}},
         "event": {"properties": {"original": {"type": "keyword", "index": False, "doc_values": False},
-                                 "dataset": {"type": "keyword"}, "kind": {"type": "keyword"}}},
+                                 "dataset": {"type": "keyword"}, "kind": {"type": "keyword"},
+                                 "ingested": {"type": "date"}}},
         "cloudsift": {"properties": {
             "log_type": {"type": "keyword"},
             "object": {"properties": {"bucket": {"type": "keyword"}, "key": {"type": "keyword"}}},
@@ -91,6 +110,7 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         f"cloudsift-{namespace}-{dataset}": {
             "index_patterns": [data_stream(dataset, namespace)],
             "data_stream": {},
+            "template": {"mappings": _stream_mapping(dataset, namespace)},
             "composed_of": [names["mappings"], CUSTOM],
             "ignore_missing_component_templates": [CUSTOM],
             "priority": PRIORITY,
@@ -101,11 +121,12 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
     indices[names["deadletter"]] = {
         "index_patterns": [deadletter_stream(namespace)],
         "data_stream": {},
-        "template": {"mappings": DEADLETTER_MAPPINGS},
+        "template": {"mappings": {**DEADLETTER_MAPPINGS, "properties": {
+            **DEADLETTER_MAPPINGS["properties"], **_stream_mapping(DEADLETTER_DATASET, namespace)["properties"]}}},
         "composed_of": [CUSTOM],
         "ignore_missing_component_templates": [CUSTOM],
         "priority": PRIORITY,
-        "_meta": {**meta, "dataset": "cloudsift.deadletter"},
+        "_meta": {**meta, "dataset": DEADLETTER_DATASET},
     }
     return components, indices
 
@@ -129,6 +150,15 @@ def install(client: Elasticsearch, namespace: str) -> list[str]:
             raise ShipperError(f"Elasticsearch refused the template: HTTP {exc.meta.status} {_root_cause(exc)}",
                                where=f"template {name}") from None
     return [*components, *indices]
+
+
+def ignored_since(client: Elasticsearch, namespace: str, since: str) -> int:
+    """Documents ingested since `since` (ISO time) that hold a value too long to index (kept in _source,
+    left out of the index: `ignore_above`); Elasticsearch lists such fields in `_ignored`."""
+    query = {"bool": {"filter": [{"exists": {"field": "_ignored"}}, {"range": {"event.ingested": {"gte": since}}}]}}
+    found = client.options(ignore_status=404).count(index=data_stream("*", namespace), query=query,
+                                                    ignore_unavailable=True, allow_no_indices=True)
+    return int(found.body.get("count", 0))
 
 
 def _installed(client: Elasticsearch, namespace: str, digest: str) -> set[str]:

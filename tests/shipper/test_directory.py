@@ -1,6 +1,7 @@
 """A local directory laid out like a bucket, end to end into the real node."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -112,3 +113,32 @@ def test_progress_counts_bytes_while_a_big_object_is_read(es_env, ns: str, tmp_p
     err = capsys.readouterr().err
     progress = [json.loads(line) for line in err.splitlines() if '"progress"' in line]
     assert any(p["objects"] == 0 and p["bytes"] > 0 for p in progress), progress[:3]
+
+
+def test_documents_carry_their_data_stream_and_ingest_time(es: Elasticsearch, es_env, ns: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Each document holds data_stream.type/dataset/namespace, ecs.version and event.ingested, as Kibana expects."""
+    write_dir(tmp_path, {flow_key(1): flow_object(5)})
+    ship(ns, "--from", str(tmp_path), capsys=capsys)
+    stream = data_stream("aws.vpcflow", ns)
+    es.indices.refresh(index=stream)
+    hits = es.search(index=stream, query={"bool": {"filter": [{"term": {"data_stream.dataset": "aws.vpcflow"}},
+                                                               {"term": {"data_stream.namespace": ns}},
+                                                               {"exists": {"field": "event.ingested"}}]}})
+    assert hits["hits"]["total"]["value"] == 5
+    doc = hits["hits"]["hits"][0]["_source"]
+    assert doc["data_stream"] == {"type": "logs", "dataset": "aws.vpcflow", "namespace": ns}
+    assert doc["ecs"]["version"] and doc["event.ingested"].endswith("Z") and doc["event"]["dataset"] == "aws.vpcflow"
+
+
+def test_the_summary_counts_documents_with_values_too_long_to_index(es: Elasticsearch, es_env, ns: str,
+                                                                    tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """A 40 KB user agent is kept in _source, left out of the index, and counted in `ignored_values`."""
+    sample = next((ROOT / "sample_logs").rglob("*waflogs*.log.gz"))
+    record = json.loads(gzip.decompress(sample.read_bytes()).splitlines()[0])
+    record["httpRequest"]["headers"] = [{"name": "User-Agent", "value": "A" * 40_000}]
+    key = sample.relative_to(ROOT / "sample_logs").as_posix()
+    write_dir(tmp_path, {key: gzip.compress(json.dumps(record).encode() + b"\n")})
+    status, summary = ship(ns, "--from", str(tmp_path), capsys=capsys)
+    assert status == 0 and summary["indexed"] == 1 and summary["ignored_values"] == 1
