@@ -171,16 +171,27 @@ class Settings:
         return {b.name: b.region for b in self.buckets}
 
 
-def load(path: Path | None, overrides: dict[str, Any]) -> Settings:
-    """Settings from the YAML file (if any) with dotted-key CLI overrides on top; ConfigError lists all problems."""
-    data: Any = {}
+def load(path: Path | None, overrides: dict[str, Any], *, sources: bool = True) -> Settings:
+    """Settings from the YAML file (if any) with dotted-key CLI overrides on top; ConfigError lists all problems.
+
+    `sources=False`: the caller is the source (the Lambda trigger), so the file's `sources` are not asked for.
+    """
+    return _settings(_read(path) if path is not None else {}, overrides, sources)
+
+
+def load_text(text: bytes, where: str, overrides: dict[str, Any], *, sources: bool = True) -> Settings:
+    """As `load`, for a config file's bytes read from elsewhere (an S3 object named `where`)."""
+    return _settings(_mapping(config_yaml.parse(text, where), where), overrides, sources)
+
+
+def _settings(data: dict, overrides: dict[str, Any], sources: bool) -> Settings:
     problems: list[str] = []
-    if path is not None:
-        data = _read(path)
+    if not sources:
+        data.pop("sources", None)
     for dotted, value in overrides.items():
         _override(data, dotted, value, problems)
     settings = _build(Settings, data, "", problems)
-    problems.extend(_check(settings))
+    problems.extend(_check(settings, sources))
     if problems:
         raise ConfigError(problems)
     return settings
@@ -192,11 +203,14 @@ def _read(path: Path) -> dict:
             text = fh.read(config_yaml.MAX_BYTES + 1)  # never more than the parser would accept
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
-    data = config_yaml.parse(text, str(path))
+    return _mapping(config_yaml.parse(text, str(path)), str(path))
+
+
+def _mapping(data: Any, where: str) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}: the top level must be a mapping"])
+        raise ConfigError([f"{where}: the top level must be a mapping"])
     return data
 
 
@@ -280,10 +294,10 @@ def _did_you_mean(word: str, known: Iterable[str], path: str = "") -> str:
     return f" (known: {', '.join(sorted(known))})"
 
 
-def _check(s: Settings) -> list[str]:
+def _check(s: Settings, sources: bool = True) -> list[str]:
     """Value rules the types cannot say."""
     problems = []
-    if not s.sources:
+    if sources and not s.sources:
         problems.append("sources: required (in the config file, or --from)")
     for i, src in enumerate(s.sources):
         where = f"sources[{i}]"

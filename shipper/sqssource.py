@@ -85,6 +85,14 @@ def _parse(body: object, *, envelopes: int) -> list[Created] | None:
     return out
 
 
+def receive_count(attributes: object) -> int:
+    """A message's ApproximateReceiveCount (this receive included): the attempt of its objects."""
+    try:
+        return max(1, int(attributes.get("ApproximateReceiveCount", 1)))  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return 1
+
+
 class SqsSource:
     """Consumes one queue; N processes on the same queue split the work through SQS itself."""
 
@@ -140,11 +148,7 @@ class SqsSource:
         if not created:  # s3:TestEvent, or only deletions
             self._delete(message["ReceiptHandle"])
             return None
-        try:
-            attempt = max(1, int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)))
-        except ValueError:
-            attempt = 1
-        state = _Message(message["ReceiptHandle"], len(created), created, attempt)
+        state = _Message(message["ReceiptHandle"], len(created), created, receive_count(message.get("Attributes")))
         with self._lock:
             self._inflight[state.receipt] = state
         return state
