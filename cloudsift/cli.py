@@ -17,6 +17,7 @@ from cloudsift.errors import CloudsiftError
 # pull in boto3, the Elasticsearch client, pySigma and the native normalizer (~1 s), which `--version`,
 # `--help` and `es` need not pay.
 AREAS: dict[str, tuple[str, str]] = {
+    "deploy": ("cloudsift.cmd_deploy", "install cloudsift's resources in the logging account"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
