@@ -188,9 +188,9 @@ class Shipper:
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
-                    stream = self._stream_of(result.dataset, log_type)
+                    target = self._stream_of(result.dataset, log_type)
                     self._add(ticket, current, Entry(
-                        stream, result.doc_id, self._stamped(stream, result.body), ticket,
+                        target, result.doc_id, self._stamped(target, result.body), ticket,
                         self._rejected_by_es(ticket, ref, log_type, result.record)))
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1
