@@ -21,9 +21,6 @@ from normalizer.document import ECS_VERSION
 from normalizer.errors import NormalizationError
 from normalizer.records import RawRecord, Skipped
 
-DATASETS: tuple[str, ...] = ("aws.cloudtrail",)
-FIELDS = table.FIELDS
-
 # Objects kept only as flattened fields (no string form), by native name → name under flattened.
 _FLATTENED_ONLY = (("insightDetails", "insight_details"), ("edgeDeviceDetails", "edge_device_details"))
 
@@ -33,7 +30,7 @@ _PLAN = _native.CloudTrail(
     flattened_objects=list(_FLATTENED_ONLY),
     flattened_max_depth=FLATTENED_MAX_DEPTH,
     # Every top-level native key the normalizer reads; any other is kept in flattened.unmapped.
-    known={f.native.split(".")[0] for f in FIELDS if f.native},
+    known={f.native.split(".")[0] for f in table.FIELDS if f.native},
     categories=table.CATEGORIES,
     related=table.RELATED,
     targets=table.TARGETS,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from normalizer.fieldmap import Field
 
+DATASETS: tuple[str, ...] = ("aws.cloudtrail",)
+
 _UI = "aws.cloudtrail.user_identity"
 _SC = f"{_UI}.session_context"
 

@@ -16,19 +16,14 @@ import orjson
 from normalizer.converters import Conventions
 from normalizer.document import ECS_VERSION, get_path, put_path, split_path
 from normalizer.errors import NormalizationError, excerpt
-from normalizer.guardduty_ecs import DERIVED, ECS_COPIES, TACTIC_OVERRIDES, TACTICS
-from normalizer.guardduty_fields import EXACT, GD, LIST_VALUED, LISTS
+from normalizer.guardduty_ecs import DATASETS, FIELDS, TACTIC_OVERRIDES, TACTICS
+from normalizer.guardduty_fields import GD, LIST_VALUED, LISTS
 from normalizer.guardduty_tree import compile_tree, map_record
 from normalizer.ids import hashed_id
 from normalizer.readers import iter_lines
 from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
 
-__all__ = ["DATASETS", "FIELDS", "doc_id", "normalize", "read"]
-
-DATASETS = ("aws.guardduty",)
-# Exact counterparts come first: a native name's first row is the one Sigma rules query (fieldmap), and
-# a rule naming a native field should match the value as AWS wrote it (severity 8.9, protocol "TCP").
-FIELDS = EXACT + ECS_COPIES + DERIVED
+__all__ = ["doc_id", "normalize", "read"]
 # Findings keep "-" as a value, put fractions in longs (severity 8.9 → event.severity 8, as Elastic
 # does), keep free-form objects as written, and may carry zoned IPv6 addresses.
 CONVENTIONS = Conventions(dash_is_absent=False, truncate_fractions=True, flattened_as_is=True, scoped_ips=True)

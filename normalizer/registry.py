@@ -1,4 +1,4 @@
-"""Log type name → its reader, normalizer, id rule and field map (one dict, no magic)."""
+"""Log type name → its reader, normalizer, id rule and field table (one dict, no magic)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -10,6 +10,7 @@ import orjson
 
 from normalizer import cloudtrail, guardduty, route53, vpcflow, waf
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import Field
 from normalizer.records import RawRecord, Skipped
 
@@ -46,13 +47,14 @@ def _document_of(module: ModuleType) -> Callable[[RawRecord, bool], Document]:
 
 
 def _from_module(name: str, module: ModuleType) -> LogType:
+    table = FIELD_TABLES[name]
     return LogType(
         name=name,
-        datasets=tuple(module.DATASETS),
+        datasets=table.datasets,
         read=module.read,
         normalize=module.normalize,
         doc_id=module.doc_id,
-        fields=tuple(module.FIELDS),
+        fields=table.fields,
         document=_document_of(module),
     )
 

@@ -17,12 +17,10 @@ from normalizer.errors import NormalizationError
 from normalizer.ids import record_id
 from normalizer.jsonlines import parse_object, read_lines
 from normalizer.records import RawRecord
-from normalizer.route53_fields import FIELDS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
+from normalizer.route53_fields import DATASETS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
 from normalizer.timestamps import from_iso
 
-__all__ = ["DATASETS", "FIELDS", "doc_id", "normalize", "read"]
-
-DATASETS: tuple[str, ...] = ("aws.route53_resolver_logs", "aws.route53_public_logs")
+__all__ = ["doc_id", "normalize", "read"]
 
 # Native fields the code below handles itself (trailing dots, splitting, answers, case).
 _BY_CODE = frozenset({"query_timestamp", "query_name", "transport", "answers.Rdata", "answers.Type", "answers.Class"})

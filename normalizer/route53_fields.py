@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from normalizer.fieldmap import Field
 
+# Resolver query logs, then public hosted-zone query logs.
+DATASETS: tuple[str, ...] = ("aws.route53_resolver_logs", "aws.route53_public_logs")
+
 RESOLVER_FIELDS: tuple[Field, ...] = (
     Field("version", "aws.route53.version"),
     Field("account_id", "cloud.account.id"),

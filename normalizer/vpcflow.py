@@ -22,10 +22,9 @@ from normalizer.ids import record_id
 from normalizer.readers import iter_lines
 from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
 from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
-from normalizer.vpcflow_fields import BY_NATIVE, DEFAULT_HEADER, FIELDS, TCP_FLAG_NAMES, TRANSPORTS
+from normalizer.vpcflow_fields import BY_NATIVE, DEFAULT_HEADER, TCP_FLAG_NAMES, TRANSPORTS
 
-DATASETS: tuple[str, ...] = ("aws.vpcflow",)
-__all__ = ["DATASETS", "FIELDS", "doc_id", "document", "normalize", "read"]
+__all__ = ["doc_id", "document", "normalize", "read"]
 
 # A header token: what AWS field names look like (data lines hold digits, capitals or '-').
 _HEADER_LINE = re.compile(r"[a-z][a-z0-9-]*(?: +[a-z][a-z0-9-]*)*")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from normalizer.fieldmap import Field
 
 
+DATASETS: tuple[str, ...] = ("aws.vpcflow",)
+
+
 @dataclass(frozen=True, slots=True)
 class FlowField:
     """A documented flow-log field, the version that introduced it, and where it lands."""

@@ -12,11 +12,9 @@ from normalizer.ids import record_id
 from normalizer.jsonlines import parse_object, read_lines
 from normalizer.records import RawRecord
 from normalizer.timestamps import from_epoch
-from normalizer.waf_fields import FIELDS, NATIVE_FIELDS
+from normalizer.waf_fields import DATASETS, NATIVE_FIELDS
 
-__all__ = ["DATASETS", "FIELDS", "doc_id", "normalize", "read"]
-
-DATASETS: tuple[str, ...] = ("aws.waf",)
+__all__ = ["doc_id", "normalize", "read"]
 
 # Native fields the code below handles itself: parsing, reshaping, or more than one destination.
 _BY_CODE = frozenset({

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from normalizer.fieldmap import Field
 
+DATASETS: tuple[str, ...] = ("aws.waf",)
+
 NATIVE_FIELDS: tuple[Field, ...] = (
     Field("timestamp", "@timestamp", "date"),
     Field("formatVersion", "aws.waf.format_version"),

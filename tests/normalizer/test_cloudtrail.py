@@ -16,6 +16,7 @@ from results import leaves
 from normalizer import cloudtrail
 from normalizer.converters import is_ip
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import ecs_types, native_to_ecs
 from normalizer.mapping import BASE_FIELDS, mappings
 from normalizer.readers import MAX_RECORD_BYTES
@@ -602,7 +603,7 @@ def test_aws_documentation_examples_normalize() -> None:
 
 def test_every_written_field_is_in_the_field_map() -> None:
     """Each field the normalizer writes (on the samples and goldens) has a type in the field map."""
-    types = ecs_types(cloudtrail.FIELDS + BASE_FIELDS)
+    types = ecs_types(FIELD_TABLES["cloudtrail"].fields + BASE_FIELDS)
     flattened = tuple(name + "." for name, kind in types.items() if kind == "flattened")
     written: set[str] = set()
     for path in [*SAMPLES.glob("CloudTrail*/**/*.json.gz"), *GOLDEN.glob("*.log")]:
@@ -616,7 +617,7 @@ def test_every_written_field_is_in_the_field_map() -> None:
 
 def test_field_map_native_names_and_mapping() -> None:
     """The map knows the native names rules use, and the index mapping builds from it."""
-    natives = native_to_ecs(cloudtrail.FIELDS)
+    natives = native_to_ecs(FIELD_TABLES["cloudtrail"].fields)
     assert natives["eventName"] == "event.action" and natives["eventSource"] == "event.provider"
     assert natives["userIdentity.arn"] == "aws.cloudtrail.user_identity.arn"
     assert natives["requestParameters"] == "aws.cloudtrail.flattened.request_parameters"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from normalizer import vpcflow
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import ecs_types, native_to_ecs
 from normalizer.ids import hashed_id
 from normalizer.mapping import BASE_FIELDS
@@ -661,7 +662,7 @@ def test_lone_surrogate_is_a_normalization_error() -> None:
 
 def test_every_documented_field_is_in_the_map() -> None:
     """Every field AWS documents (v2-v8 and Transit Gateway) is a native row of FIELDS."""
-    assert set(native_to_ecs(vpcflow.FIELDS)) == set(DOCUMENTED)
+    assert set(native_to_ecs(FIELD_TABLES["vpcflow"].fields)) == set(DOCUMENTED)
 
 
 def test_everything_written_is_declared_with_a_type() -> None:
@@ -690,7 +691,7 @@ def test_everything_written_is_declared_with_a_type() -> None:
     doc = vpcflow.normalize(
         RawRecord(" ".join(values[n] for n in header), "k", 1, 0, header=tuple(header)), True
     )
-    types = ecs_types(BASE_FIELDS + vpcflow.FIELDS)
+    types = ecs_types(BASE_FIELDS + FIELD_TABLES["vpcflow"].fields)
 
     def leaves(node: dict, prefix: str = "") -> list[str]:
         out = []
