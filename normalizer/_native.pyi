@@ -13,7 +13,7 @@ def record_id(record: RawRecord) -> str:
     """normalizer.ids.record_id, natively: the same id for the same record."""
 
 class CloudTrail:
-    """The CloudTrail plan, built once from cloudtrail_fields' tables."""
+    """The CloudTrail plan, built once from normalizer/cloudtrail/fields.py's tables."""
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from normalizer.converters import Conventions, converters
-from normalizer.document import split_path
+from normalizer.ecs import split_path
 from normalizer.fieldmap import Field
 
 Copier = Callable[[dict[str, Any], dict], None]

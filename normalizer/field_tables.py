@@ -2,15 +2,19 @@
 
 This is the one field map of DESIGN decision 1 as its readers meet it: the normalizer, the index
 mappings (normalizer.mapping) and the Sigma pipeline (detection.fields) all read these tables.
-Nothing here, nor in the table modules it imports, imports compiled code, so the rule tooling works
+Nothing here, nor in the table modules it imports (each source's fields.py), imports compiled code, so the rule tooling works
 with only the Python dependencies installed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from normalizer import cloudtrail_fields, guardduty_ecs, route53_fields, vpcflow_fields, waf_fields
+from normalizer.cloudtrail import fields as cloudtrail
 from normalizer.fieldmap import Field
+from normalizer.guardduty import fields as guardduty
+from normalizer.route53 import fields as route53
+from normalizer.vpcflow import fields as vpcflow
+from normalizer.waf import fields as waf
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +26,9 @@ class FieldTable:
 
 
 FIELD_TABLES: dict[str, FieldTable] = {
-    "cloudtrail": FieldTable(cloudtrail_fields.DATASETS, cloudtrail_fields.FIELDS),
-    "vpcflow": FieldTable(vpcflow_fields.DATASETS, vpcflow_fields.FIELDS),
-    "route53": FieldTable(route53_fields.DATASETS, route53_fields.FIELDS),
-    "waf": FieldTable(waf_fields.DATASETS, waf_fields.FIELDS),
-    "guardduty": FieldTable(guardduty_ecs.DATASETS, guardduty_ecs.FIELDS),
+    "cloudtrail": FieldTable(cloudtrail.DATASETS, cloudtrail.FIELDS),
+    "vpcflow": FieldTable(vpcflow.DATASETS, vpcflow.FIELDS),
+    "route53": FieldTable(route53.DATASETS, route53.FIELDS),
+    "waf": FieldTable(waf.DATASETS, waf.FIELDS),
+    "guardduty": FieldTable(guardduty.DATASETS, guardduty.FIELDS),
 }

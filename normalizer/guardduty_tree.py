@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalizer.converters import Conventions, Converter, converters, describe
-from normalizer.document import put_path, section, split_path
+from normalizer.ecs import put_path, section, split_path
 from normalizer.errors import NormalizationError
 from normalizer.fieldmap import Field
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from results import leaves
 
-from normalizer import cloudtrail
+from normalizer.cloudtrail import document as cloudtrail
+from normalizer.cloudtrail.reader import read_records
 from normalizer.converters import is_ip
 from normalizer.errors import NormalizationError
 from normalizer.field_tables import FIELD_TABLES
@@ -113,7 +114,7 @@ def test_records_file_is_streamed_not_loaded() -> None:
     """The first record comes out after reading a bounded prefix, not the whole object."""
     data = records_file(numbered(20000))  # ~10 MB
     stream = Trickle(data, 1 << 20)
-    first = next(cloudtrail.read(stream, "big.json"))  # type: ignore[arg-type]
+    first = next(read_records(stream, "big.json"))  # type: ignore[arg-type]
     assert isinstance(first, RawRecord) and orjson.loads(first.text)["eventName"] == "Call0"
     assert stream.position <= 2 * (1 << 20) < len(data)
 
@@ -121,14 +122,14 @@ def test_records_file_is_streamed_not_loaded() -> None:
 def test_record_straddling_reads_is_reassembled() -> None:
     """Records cut across many small reads come out whole."""
     data = records_file(numbered(50))
-    items = list(cloudtrail.read(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
+    items = list(read_records(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
     assert [orjson.loads(i.text)["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
 
 
 def test_record_offsets_point_at_the_record() -> None:
     """Each record's offset is where its JSON starts in the decompressed object."""
     data = records_file(numbered(3))
-    for item in cloudtrail.read(io.BytesIO(data), "x.json"):
+    for item in read_records(io.BytesIO(data), "x.json"):
         assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == orjson.loads(item.text)
 
 

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalizer import guardduty
 from normalizer.errors import NormalizationError
 from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import ecs_types, native_to_ecs
-from normalizer.guardduty_fields import LIST_VALUED
+from normalizer.guardduty import document as guardduty
+from normalizer.guardduty.finding_fields import LIST_VALUED
 from normalizer.ids import hashed_id
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord, Skipped

@@ -9,10 +9,12 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalizer import _native, cloudtrail, vpcflow
+from normalizer import _native
+from normalizer.cloudtrail import document as cloudtrail
 from normalizer.ids import hashed_id, record_id
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
+from normalizer.vpcflow import document as vpcflow
 
 # Object keys as they reach the normalizer: any text, including lone surrogates (a local file
 # name that is not UTF-8 arrives decoded with surrogateescape).

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from results import errors_and_docs, leaves
 
-from normalizer import route53
-from normalizer.domains import split_domain
 from normalizer.errors import NormalizationError
 from normalizer.field_tables import FIELD_TABLES
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
+from normalizer.route53 import document as route53
+from normalizer.route53.domains import split_domain
 from normalizer.stream import normalize_stream
 
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs"

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalizer import vpcflow
 from normalizer.errors import NormalizationError
 from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import ecs_types, native_to_ecs
@@ -25,7 +24,9 @@ from normalizer.ids import hashed_id
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
-from normalizer.vpcflow_fields import DEFAULT_HEADER
+from normalizer.vpcflow import document as vpcflow
+from normalizer.vpcflow.fields import DEFAULT_HEADER
+from normalizer.vpcflow.reader import read as read_flow_log
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "vpcflow"
@@ -133,7 +134,7 @@ def test_header_line_itself_is_not_a_record() -> None:
 
 def test_header_is_passed_to_each_record() -> None:
     """The reader hands the header's field order to every line via RawRecord.header."""
-    records = list(vpcflow.read(io.BytesIO(f"{V5}\n{ACCEPTED}\n".encode()), "k"))
+    records = list(read_flow_log(io.BytesIO(f"{V5}\n{ACCEPTED}\n".encode()), "k"))
     assert [r.header for r in records] == [tuple(V5.split())]
 
 
@@ -389,7 +390,7 @@ def test_community_id_needs_ports_for_tcp() -> None:
 
 def test_doc_id_is_object_and_offset() -> None:
     """doc_id hashes the object key and the line's byte offset: stable across runs, distinct per line."""
-    records = list(vpcflow.read(io.BytesIO(f"{V2}\n{ACCEPTED}\n{ACCEPTED}\n".encode()), "s3://b/k"))
+    records = list(read_flow_log(io.BytesIO(f"{V2}\n{ACCEPTED}\n{ACCEPTED}\n".encode()), "s3://b/k"))
     ids = [vpcflow.doc_id(vpcflow.normalize(r), r) for r in records]
     assert ids == [hashed_id("s3://b/k", len(V2) + 1), hashed_id("s3://b/k", len(V2) + len(ACCEPTED) + 2)]
 

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from results import errors_and_docs, leaves
 
-from normalizer import waf
 from normalizer.errors import NormalizationError
 from normalizer.field_tables import FIELD_TABLES
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
+from normalizer.waf import document as waf
 
 GOLDEN = Path(__file__).parent / "golden" / "waf"
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs"

@@ -10,7 +10,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::vpcflow::numbers::decimal;
+use crate::numbers::decimal;
 
 /// The id of `parts` joined by the unit separator (0x1f): BLAKE2b with a 15-byte digest, in URL-safe
 /// base64 (20 characters: 15 bytes need no padding).

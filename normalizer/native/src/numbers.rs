@@ -1,4 +1,4 @@
-//! Floats written the three ways the Python normalizer wrote them: orjson's JSON (`1e+16`,
+//! Integers written as decimal text, and floats written the three ways the Python normalizer wrote them: orjson's JSON (`1e+16`,
 //! `0.00001`), Python's `str()` (`1e+16`, `1e-05`) and Java's `Double.toString` (`1.0E16`), which
 //! Elastic's string form of CloudTrail objects shows. All three print the same shortest
 //! round-trip digits (zmij computes them); they differ only in where the point and exponent go.
@@ -112,6 +112,26 @@ pub fn java_double(value: f64) -> String {
     d.signed(format!("{}E{}", d.mantissa(true), d.point - 1))
 }
 
+/// The decimal digits of `n`, written at the end of `buffer`.
+pub fn decimal(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buffer[at..];
+        }
+    }
+}
+
+pub fn write_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(decimal(n.unsigned_abs(), &mut [0; 20]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +167,13 @@ mod tests {
         ] {
             assert_eq!(java_double(value), text, "{value:e}");
         }
+    }
+
+    #[test]
+    fn integers() {
+        let mut out = Vec::new();
+        write_int(&mut out, -1234567890123);
+        write_int(&mut out, 0);
+        assert_eq!(out, b"-12345678901230");
     }
 }

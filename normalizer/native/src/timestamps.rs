@@ -99,7 +99,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -111,9 +111,40 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Epoch seconds (years 2000-2099) → "YYYY-MM-DDTHH:MM:SS.000Z", as timestamps.from_epoch writes.
+pub fn write_iso(out: &mut Vec<u8>, seconds: i64) {
+    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
+    for (at, n) in [
+        (1, year / 100),
+        (3, year % 100),
+        (6, month),
+        (9, day),
+        (12, secs / 3600),
+        (15, secs / 60 % 60),
+        (18, secs % 60),
+    ] {
+        text[at] = b'0' + (n / 10) as u8;
+        text[at + 1] = b'0' + (n % 10) as u8;
+    }
+    out.extend_from_slice(&text);
+}
+
+/// The current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" (a document's ingest time).
+pub fn write_now(out: &mut Vec<u8>) {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    write_iso(out, since.as_secs() as i64);
+    let millis = since.subsec_millis();
+    let at = out.len() - 5; // the three digits before `Z"`
+    for (n, digit) in [millis / 100, millis / 10 % 10, millis % 10].into_iter().enumerate() {
+        out[at + n] = b'0' + digit as u8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::iso_utc;
+    use super::*;
 
     #[test]
     fn common_shapes() {
@@ -131,5 +162,15 @@ mod tests {
                      " 2024-01-02T03:04:05Z", "2024-01-02T03:04:05+0100", "2024-01-02T03:04:05.Z", "9999-01-01T00:00:00Z"] {
             assert_eq!(iso_utc(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn iso_dates() {
+        let mut out = Vec::new();
+        write_iso(&mut out, 1_763_596_860);
+        assert_eq!(out, b"\"2025-11-20T00:01:00.000Z\"");
+        out.clear();
+        write_iso(&mut out, 951_782_400); // 2000-02-29
+        assert_eq!(out, b"\"2000-02-29T00:00:00.000Z\"");
     }
 }

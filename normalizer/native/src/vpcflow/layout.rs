@@ -2,7 +2,7 @@
 //! normalizer wrote them (documents stay byte for byte what they were).
 use std::collections::BTreeMap;
 
-use super::{Derived, Entry, Item, Kind, Roles, CORE_SECTIONS};
+use super::plan::{Derived, Entry, Item, Kind, Roles, CORE_SECTIONS};
 use crate::json::write_str;
 
 /// The objects of a document and their keys, in the order the keys are first written.

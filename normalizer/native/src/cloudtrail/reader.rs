@@ -1,4 +1,4 @@
-//! Cutting an S3 CloudTrail object's Records array, for normalizer/cloudtrail_reader.py: the fast
+//! Cutting an S3 CloudTrail object's Records array, for normalizer/cloudtrail/reader.py: the fast
 //! path cuts at the separator AWS writes between records (`},{"eventVersion"`), one call per
 //! record (memchr's SIMD substring search, then the cut confirmed); `Scanner` follows JSON
 //! structure across buffers for everything else, so a bad or oversized element is skipped by

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from normalizer.fieldmap import Field
 
-
 DATASETS: tuple[str, ...] = ("aws.vpcflow",)
 
 

@@ -3,7 +3,7 @@
 Native names are the finding's JSON names as AWS spells them (the GuardDuty API model), dotted
 through objects and lists alike (`service.action.portProbeAction.portProbeDetails.localPortDetails.port`);
 the `aws.guardduty.*` names are Elastic's AWS integration's. This module changes when AWS changes the
-finding format; guardduty_ecs holds what we copy to ECS fields.
+finding format; ecs_fields holds what we copy to ECS fields.
 
 Row types drive the conversion too: `date` parses ISO 8601 or epoch seconds, `long`/`double`/
 `boolean`/`ip` are checked, and `flattened` keeps a free-form object whole. Rows typed `object` in the

@@ -2,8 +2,8 @@
 //! user.email, user.target/changes, group.*, related.user and related.hosts.
 use std::borrow::Cow;
 
-use crate::cloudtrail_entities::{Found, Trie};
-use crate::cloudtrail_objects::ObjectPlan;
+use super::entities::{Found, Trie};
+use super::objects::ObjectPlan;
 use crate::doc::{Node, Obj};
 use crate::errors::Rejected;
 use crate::json_tree::{Json, Object};

@@ -7,9 +7,7 @@ Kubernetes user or a database user). This module changes when our ECS mapping de
 from __future__ import annotations
 
 from normalizer.fieldmap import Field
-from normalizer.guardduty_fields import EXACT, GD, IP, B, F, K, L, Rows, T, X
-
-DATASETS: tuple[str, ...] = ("aws.guardduty",)
+from normalizer.guardduty.finding_fields import GD, IP, B, F, K, L, Rows, T, X
 
 
 def _copies(native: str, rows: Rows) -> tuple[Field, ...]:
@@ -193,11 +191,6 @@ DERIVED: tuple[Field, ...] = (
     # Finding fields this table does not know yet (AWS adds some every few months): kept, not lost.
     Field(None, f"{GD}.unmapped", F),
 )
-
-# The whole table. Exact counterparts come first: a native name's first row is the one Sigma rules
-# query, and a rule naming a native field should match the value as AWS wrote it (severity 8.9,
-# protocol "TCP").
-FIELDS: tuple[Field, ...] = EXACT + ECS_COPIES + DERIVED
 
 # GuardDuty's ThreatPurpose (the finding type's prefix) → MITRE ATT&CK tactic, where the purpose
 # names one tactic. Trojan, UnauthorizedAccess, Behavior, Policy, PenTest, Object and AttackSequence

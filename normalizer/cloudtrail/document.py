@@ -1,25 +1,22 @@
-"""AWS CloudTrail → ECS, matching Elastic's AWS integration (see docs/fields/cloudtrail.md).
+"""AWS CloudTrail events → ECS, matching Elastic's AWS integration (see docs/fields/cloudtrail.md).
 
-The per-record work is native (normalizer/native/src/cloudtrail*.rs): it parses the record and
+The per-record work is native (normalizer/native/src/cloudtrail/): it parses the record and
 writes the ECS document's JSON bytes without building Python objects. The field map and the
-per-API tables stay data here (cloudtrail_fields), handed to the native plan once at import.
+per-API tables stay data (fields.py), handed to the native plan once at import.
 Values are hostile input: anything Elasticsearch would refuse raises a NormalizationError
 naming the native field.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Callable
 
 import orjson
 
 from normalizer import _native
-from normalizer import cloudtrail_fields as table
-from normalizer.cloudtrail_reader import read_records
+from normalizer.cloudtrail import fields as table
 from normalizer.converters import FLATTENED_MAX_DEPTH
-from normalizer.document import ECS_VERSION
-from normalizer.errors import NormalizationError
-from normalizer.records import RawRecord, Skipped
+from normalizer.ecs import ECS_VERSION
+from normalizer.records import RawRecord
 
 # Objects kept only as flattened fields (no string form), by native name → name under flattened.
 _FLATTENED_ONLY = (("insightDetails", "insight_details"), ("edgeDeviceDetails", "edge_device_details"))
@@ -48,11 +45,6 @@ _PLAN = _native.CloudTrail(
 # The document's _id is the eventID (one event delivered twice is one document), else
 # normalizer.ids.record_id's. Bound straight to the native method: normalize_stream calls it once per record.
 document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _PLAN.document
-
-
-def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | NormalizationError]:
-    """Split a decompressed CloudTrail object (S3 Records file, NDJSON, digest) into raw records."""
-    return read_records(stream, source)
 
 
 def normalize(record: RawRecord, original: bool = False) -> dict:

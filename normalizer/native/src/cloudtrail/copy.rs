@@ -1,4 +1,4 @@
-//! The field map's plain copies (cloudtrail_fields.COPIED) as a plan built once: native paths
+//! The field map's plain copies (normalizer/cloudtrail/fields.py COPIED) as a plan built once: native paths
 //! grouped into a tree, so a record costs one lookup per native key, each value converted by its
 //! row's type and written at its ECS path. Rows run in table order, grouped under the native
 //! object they come from (the order the Python copier ran them, so the first bad value is the one

@@ -2,7 +2,7 @@
 //!
 //! Follows Elastic's actor/target mapping: the actor is the caller's ARN (for AssumeRole, the
 //! role session's issuer or the AWS service); targets come from per-API native paths
-//! (cloudtrail_fields.TARGETS) and are sorted into user/host/service/generic kinds by ARN
+//! (normalizer/cloudtrail/fields.py TARGETS) and are sorted into user/host/service/generic kinds by ARN
 //! resource type or id prefix. The path tables are compiled into tries once, so a record costs
 //! one lookup per key it actually has.
 use std::borrow::Cow;
@@ -111,7 +111,7 @@ fn take<'a>(value: &'a Json<'a>, out: &mut Found<'a>) {
     }
 }
 
-/// The entity tables of cloudtrail_fields, compiled.
+/// The entity tables of normalizer/cloudtrail/fields.py, compiled.
 pub struct EntityPlan {
     identity: Trie,
     identity_center: Trie,

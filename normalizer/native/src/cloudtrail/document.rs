@@ -2,7 +2,7 @@
 //!
 //! One event (or an EventBridge envelope of one) becomes the ECS document's JSON bytes: the
 //! record is parsed once into a borrowed tree, the field map's plain copies run from a plan
-//! compiled at import (normalizer/cloudtrail.py hands over cloudtrail_fields' tables), and the
+//! compiled at import (normalizer/cloudtrail/document.py hands over fields.py's tables), and the
 //! rules below combine or convert the rest. Values are hostile input: anything Elasticsearch
 //! would refuse is a NormalizationError naming the native field.
 use std::borrow::Cow;
@@ -15,11 +15,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString};
 use pyo3::intern;
 
-use crate::cloudtrail_copy::{keyword, CopyPlan};
-use crate::cloudtrail_entities::{Call, EntityPlan, TargetKinds};
-use crate::cloudtrail_identity::{add_identity, add_users};
-use crate::cloudtrail_objects::ObjectPlan;
-use crate::cloudtrail_useragent;
+use super::copy::{keyword, CopyPlan};
+use super::entities::{Call, EntityPlan, TargetKinds};
+use super::identity::{add_identity, add_users};
+use super::objects::ObjectPlan;
+use super::useragent;
 use crate::doc::{Node, Obj};
 use crate::errors::{rejected, Rejected};
 use crate::ids::record_id;
@@ -308,7 +308,7 @@ fn add_source_and_agent(doc: &mut Obj<'_>) {
         doc.section("related").set("ip", Node::List(vec![address]));
     }
     let agent = doc.get_obj("user_agent").and_then(|a| a.get_str("original"));
-    if let Some(json) = agent.map(|agent| cloudtrail_useragent::user_agent_json(agent)) {
+    if let Some(json) = agent.map(|agent| useragent::user_agent_json(agent)) {
         doc.set("user_agent", Node::Shared(json)); // nothing reads user_agent after this
     }
     let version = ct(doc).get_obj("tls_details").and_then(|t| t.get_str("tls_version")).cloned();

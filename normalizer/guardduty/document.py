@@ -1,87 +1,30 @@
 """GuardDuty findings → ECS alerts (`event.kind: alert`), one document per finding.
 
-Accepted shapes, one per line: a finding (the S3 export writes JSON Lines), a `{"findings": [...]}`
-wrapper (an empty one is skipped, not an error), and an EventBridge event whose `detail` is a finding.
-The field table (guardduty_fields: exact counterparts, guardduty_ecs: ECS copies) does the copying;
-this module adds what needs a decision: severity label, rule and tactic, sides of a connection.
+The field table (fields.py: finding_fields' exact counterparts, ecs_fields' ECS copies) does the
+copying; this module adds what needs a decision: severity label, rule and tactic, sides of a connection.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from typing import Any, BinaryIO
-
-import orjson
 
 from normalizer.converters import Conventions
-from normalizer.document import ECS_VERSION, get_path, put_path, split_path
-from normalizer.errors import NormalizationError, excerpt
-from normalizer.guardduty_ecs import DATASETS, FIELDS, TACTIC_OVERRIDES, TACTICS
-from normalizer.guardduty_fields import GD, LIST_VALUED, LISTS
+from normalizer.ecs import ECS_VERSION, get_path, put_path, split_path
+from normalizer.errors import NormalizationError
+from normalizer.guardduty.ecs_fields import TACTIC_OVERRIDES, TACTICS
+from normalizer.guardduty.fields import DATASETS, FIELDS, GD, LIST_VALUED, LISTS
+from normalizer.guardduty.reader import parse, unwrap
 from normalizer.guardduty_tree import compile_tree, map_record
 from normalizer.ids import hashed_id
-from normalizer.readers import iter_lines
-from normalizer.records import MAX_RAW_CHARS, RawRecord, Skipped
+from normalizer.records import RawRecord
 
-__all__ = ["doc_id", "normalize", "read"]
+__all__ = ["doc_id", "normalize"]
+
 # Findings keep "-" as a value, put fractions in longs (severity 8.9 → event.severity 8, as Elastic
 # does), keep free-form objects as written, and may carry zoned IPv6 addresses.
 CONVENTIONS = Conventions(dash_is_absent=False, truncate_fractions=True, flattened_as_is=True, scoped_ips=True)
 TREE = compile_tree(FIELDS, LISTS, LIST_VALUED, GD, CONVENTIONS)
 UNMAPPED = split_path(f"{GD}.unmapped")
-EVENTBRIDGE_DETAIL_TYPE = "GuardDuty Finding"
 REQUIRED = ("id", "type", "updatedAt")  # doc id, rule and @timestamp cannot be made up
-
-
-# ---------------------------------------------------------------- reading
-
-
-def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | NormalizationError]:
-    """One RawRecord per finding; each line holds a finding, a findings wrapper or an EventBridge event."""
-    for item in iter_lines(stream, source):
-        if isinstance(item, NormalizationError):
-            yield item
-            continue
-        line, offset, text = item
-        try:
-            findings = _unwrap(_parse(text))
-        except NormalizationError as exc:
-            yield exc.located(source=source, line=line, offset=offset, raw=text[:MAX_RAW_CHARS])
-            continue
-        if not findings:
-            yield Skipped(source, "empty GuardDuty findings list")
-        elif len(findings) == 1:
-            yield RawRecord(text, source, line, offset, data=findings[0])
-        else:  # each finding of a wrapper keeps its own raw text for event.original and the dead-letter index
-            for finding in findings:
-                yield RawRecord(orjson.dumps(finding).decode(), source, line, offset, data=finding)
-
-
-def _parse(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise NormalizationError(f"invalid JSON: {exc}") from None
-
-
-def _unwrap(obj: Any) -> list[Any]:
-    """The findings a parsed line carries: itself, a wrapper's list, or an EventBridge event's detail."""
-    if not isinstance(obj, dict):
-        raise NormalizationError("not a GuardDuty finding: not a JSON object")
-    if "detail-type" in obj:
-        kind = obj["detail-type"]
-        if kind != EVENTBRIDGE_DETAIL_TYPE:
-            raise NormalizationError(f"EventBridge event {excerpt(kind, 60)} is not a GuardDuty finding",
-                                     field="detail-type")
-        obj = obj.get("detail")
-        if not isinstance(obj, dict):
-            raise NormalizationError("EventBridge event without a finding in its detail", field="detail")
-    if "findings" in obj:
-        findings = obj["findings"]
-        if not isinstance(findings, list):
-            raise NormalizationError("findings is not a list", field="findings")
-        return findings
-    return [obj]
 
 
 # ---------------------------------------------------------------- normalizing
@@ -91,7 +34,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
     """One GuardDuty finding → one ECS alert document."""
     finding = record.data
     if finding is None:
-        findings = _unwrap(_parse(record.text))
+        findings = unwrap(parse(record.text))
         if len(findings) != 1:
             raise NormalizationError(f"record holds {len(findings)} findings, expected one", field="findings")
         finding = findings[0]

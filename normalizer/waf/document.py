@@ -1,20 +1,19 @@
-"""AWS WAF (v2) web ACL logs (one JSON object per line) → ECS documents."""
+"""AWS WAF (v2) web ACL logs (one JSON object per line, read by jsonlines.read_lines) → ECS documents."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 from normalizer.converters import Conventions, converters
 from normalizer.copier import compile_copier
-from normalizer.document import ECS_VERSION, add_related
+from normalizer.ecs import ECS_VERSION, add_related
 from normalizer.errors import NormalizationError, excerpt
 from normalizer.ids import record_id
-from normalizer.jsonlines import parse_object, read_lines
+from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord
 from normalizer.timestamps import from_epoch
-from normalizer.waf_fields import DATASETS, NATIVE_FIELDS
+from normalizer.waf.fields import DATASETS, NATIVE_FIELDS
 
-__all__ = ["doc_id", "normalize", "read"]
+__all__ = ["doc_id", "normalize"]
 
 # Native fields the code below handles itself: parsing, reshaping, or more than one destination.
 _BY_CODE = frozenset({
@@ -45,11 +44,6 @@ _SECONDS: dict[int, str] = {}  # epoch second → "YYYY-MM-DDTHH:MM:SS."
 _MAX_SECONDS = 4096
 _RESPONSES = (("captchaResponse", "captchaResponse.solveTimestamp", "captcha_response"),
               ("challengeResponse", "challengeResponse.solveTimestamp", "challenge_response"))
-
-
-def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | NormalizationError]:
-    """One raw record per non-blank line."""
-    return read_lines(stream, source)
 
 
 def doc_id(doc: dict, record: RawRecord) -> str:

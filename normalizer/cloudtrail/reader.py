@@ -8,7 +8,7 @@ Shapes recognized (after decompression):
 
 Records are cut out of a bounded byte buffer. The fast path trusts the separator AWS writes
 between records (`},{"eventVersion"`), found and confirmed natively (normalizer/native/src/
-cloudtrail_cut.rs; the normalizer parses the record natively, so building Python objects here
+cloudtrail/reader.rs; the normalizer parses the record natively, so building Python objects here
 would only be thrown away). Anything else follows JSON structure (the native `Scanner`: strings,
 escapes, brackets, across buffers), never a search for what a record looks like: every element
 of a Records array is exactly one outcome, a record or a located error, and a bad or oversized

@@ -1,26 +1,25 @@
 """Route 53 query logs → ECS: Resolver query logs (JSON) and public hosted-zone query logs (text).
 
-Both arrive as one record per line, so the `route53` log type reads either and decides per
-line: a JSON object is a Resolver record, anything else a public hosted-zone record.
+Both arrive as one record per line (jsonlines.read_lines reads either), so the `route53` log type
+decides per line: a JSON object is a Resolver record, anything else a public hosted-zone record.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, BinaryIO
+from typing import Any
 
 from normalizer.converters import Conventions, converters, is_ip
 from normalizer.copier import Copier, compile_copier
-from normalizer.document import ECS_VERSION, add_related
-from normalizer.domains import split_domain
+from normalizer.ecs import ECS_VERSION, add_related
 from normalizer.errors import NormalizationError
 from normalizer.ids import record_id
-from normalizer.jsonlines import parse_object, read_lines
+from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord
-from normalizer.route53_fields import DATASETS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
+from normalizer.route53.domains import split_domain
+from normalizer.route53.fields import DATASETS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
 from normalizer.timestamps import from_iso
 
-__all__ = ["doc_id", "normalize", "read"]
+__all__ = ["doc_id", "normalize"]
 
 # Native fields the code below handles itself (trailing dots, splitting, answers, case).
 _BY_CODE = frozenset({"query_timestamp", "query_name", "transport", "answers.Rdata", "answers.Type", "answers.Class"})
@@ -36,11 +35,6 @@ _FIREWALL_EVENT_TYPE = {"BLOCK": "denied", "ALLOW": "allowed"}
 # Query logs repeat themselves: the same second and the same names, line after line.
 _timestamp = lru_cache(maxsize=4096)(from_iso)
 _split = lru_cache(maxsize=16384)(split_domain)
-
-
-def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | NormalizationError]:
-    """One raw record per non-blank line (either format; the normalizer tells them apart)."""
-    return read_lines(stream, source)
 
 
 def normalize(record: RawRecord, original: bool = False) -> dict:
