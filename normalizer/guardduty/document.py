@@ -13,8 +13,8 @@ from normalizer.errors import NormalizationError
 from normalizer.guardduty.ecs_fields import TACTIC_OVERRIDES, TACTICS
 from normalizer.guardduty.fields import DATASETS, FIELDS, GD, LIST_VALUED, LISTS
 from normalizer.guardduty.reader import parse, unwrap
-from normalizer.guardduty_tree import compile_tree, map_record
 from normalizer.ids import hashed_id
+from normalizer.record_walk import compile_tree, map_record
 from normalizer.records import RawRecord
 
 __all__ = ["doc_id", "normalize"]

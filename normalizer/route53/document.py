@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from normalizer.converters import Conventions, converters, is_ip
-from normalizer.copier import Copier, compile_copier
 from normalizer.ecs import ECS_VERSION, add_related
 from normalizer.errors import NormalizationError
 from normalizer.ids import record_id
@@ -17,6 +16,7 @@ from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord
 from normalizer.route53.domains import split_domain
 from normalizer.route53.fields import DATASETS, PUBLIC_COLUMNS, PUBLIC_FIELDS, RESOLVER_FIELDS
+from normalizer.table_copy import TableCopy, compile_table_copy
 from normalizer.timestamps import from_iso
 
 __all__ = ["doc_id", "normalize"]
@@ -26,8 +26,8 @@ _BY_CODE = frozenset({"query_timestamp", "query_name", "transport", "answers.Rda
 # Query logs write "-" for "no value" (a public log's empty EDNS client subnet).
 CONVENTIONS = Conventions(dash_is_absent=True)
 keyword = converters(CONVENTIONS)["keyword"]
-_RESOLVER_COPIES = compile_copier(RESOLVER_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 resolver")
-_PUBLIC_COPIES = compile_copier(PUBLIC_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 public")
+_RESOLVER_COPIES = compile_table_copy(RESOLVER_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 resolver")
+_PUBLIC_COPIES = compile_table_copy(PUBLIC_FIELDS, CONVENTIONS, skip=_BY_CODE, name="route53 public")
 _IANA_NUMBERS = {"udp": "17", "tcp": "6"}
 _ANSWER_IP_TYPES = frozenset({"A", "AAAA"})
 _ANSWER_HOST_TYPES = frozenset({"CNAME", "PTR"})
@@ -67,7 +67,7 @@ def _public_columns(text: str) -> dict[str, str]:
     return dict(zip(PUBLIC_COLUMNS, parts))
 
 
-def _document(raw: dict[str, Any], copies: Copier, dataset: str) -> dict:
+def _document(raw: dict[str, Any], copies: TableCopy, dataset: str) -> dict:
     """The ECS document for one parsed record of either format."""
     timestamp = raw.get("query_timestamp")
     if type(timestamp) is not str:  # also keeps unhashable values away from the cache

@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from normalizer.converters import Conventions, converters
-from normalizer.copier import compile_copier
 from normalizer.ecs import ECS_VERSION, add_related
 from normalizer.errors import NormalizationError, excerpt
 from normalizer.ids import record_id
 from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord
+from normalizer.table_copy import compile_table_copy
 from normalizer.timestamps import from_epoch
 from normalizer.waf.fields import DATASETS, NATIVE_FIELDS
 
@@ -24,7 +24,7 @@ _BY_CODE = frozenset({
 # WAF writes "-" for "no value" (httpSourceName, a request's country).
 CONVENTIONS = Conventions(dash_is_absent=True)
 keyword = converters(CONVENTIONS)["keyword"]
-_COPIES = compile_copier(NATIVE_FIELDS, CONVENTIONS, skip=_BY_CODE, name="waf")
+_COPIES = compile_table_copy(NATIVE_FIELDS, CONVENTIONS, skip=_BY_CODE, name="waf")
 
 # Terminating action → (event.type, event.outcome). CAPTCHA and CHALLENGE terminate only when
 # the request lacks a valid token: the client got a puzzle instead of the resource.

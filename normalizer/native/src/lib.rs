@@ -14,6 +14,7 @@ mod inet;
 mod json;
 mod json_tree;
 mod numbers;
+mod table_copy;
 mod timestamps;
 // One folder per source, as in normalizer/.
 mod cloudtrail;

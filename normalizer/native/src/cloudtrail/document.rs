@@ -15,7 +15,6 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString};
 use pyo3::intern;
 
-use super::copy::{keyword, CopyPlan};
 use super::entities::{Call, EntityPlan, TargetKinds};
 use super::identity::{add_identity, add_users};
 use super::objects::ObjectPlan;
@@ -24,6 +23,7 @@ use crate::doc::{Node, Obj};
 use crate::errors::{rejected, Rejected};
 use crate::ids::record_id;
 use crate::json_tree::{self, Json, Object};
+use crate::table_copy::{keyword, CopyPlan};
 use crate::timestamps::iso_utc;
 
 const DATASET: &str = "aws.cloudtrail";

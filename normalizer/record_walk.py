@@ -1,9 +1,11 @@
-"""A field table compiled into a tree of native keys, walked along a parsed JSON record.
+"""The record-walk copy engine: a field table compiled into a tree of native keys, walked along a record.
 
 Walking the record (not the table) means only the fields present cost anything, and a key the
-table does not know is noticed and kept rather than silently lost. Nothing here is specific to
-GuardDuty except that its table is the one compiled; the conversions follow each row's ES type
-(converters.py, under the conventions the caller names).
+table does not know is noticed and kept rather than silently lost; lists of objects are followed
+element by element, and several natives may feed one ECS field (each value once). It serves
+sources whose records nest deep and grow new keys (GuardDuty findings); sources with flat, known
+records copy along the table instead (table_copy.py), which keeps the table's order. The
+conversions follow each row's ES type (converters.py, under the conventions the caller names).
 """
 from __future__ import annotations
 

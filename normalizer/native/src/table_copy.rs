@@ -1,8 +1,9 @@
-//! The field map's plain copies (normalizer/cloudtrail/fields.py COPIED) as a plan built once: native paths
-//! grouped into a tree, so a record costs one lookup per native key, each value converted by its
-//! row's type and written at its ECS path. Rows run in table order, grouped under the native
-//! object they come from (the order the Python copier ran them, so the first bad value is the one
-//! an error names).
+//! The table copy engine, as normalizer/table_copy.py runs it for the Python sources: a field
+//! table's plain rows (CloudTrail's COPIED) compiled once into a plan, native paths grouped into a
+//! tree, so a record costs one lookup per native key, each value converted by its row's type and
+//! written at its ECS path. Rows run in table order, grouped under the native object they come
+//! from, so a table's order is its documents' key order and the first bad value found is the one
+//! an error names.
 use std::borrow::Cow;
 
 use foldhash::HashMap;
@@ -93,7 +94,7 @@ impl Level {
 
     fn copy<'a>(&'a self, source: &'a Object<'a>, doc: &mut Obj<'a>) -> Result<(), Rejected> {
         // Find the planned keys among the record's members, then copy them in table order
-        // (the order the first bad value is found in, as the Python copier did).
+        // (the order the first bad value is found in).
         let mut found: [Option<&'a Json<'a>>; MAX_INDEXED_STEPS] = [None; MAX_INDEXED_STEPS];
         let indexed = (MIN_INDEXED_STEPS..=MAX_INDEXED_STEPS).contains(&self.steps.len());
         if indexed {
