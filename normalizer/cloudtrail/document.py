@@ -17,6 +17,7 @@ from normalizer.cloudtrail import fields as table
 from normalizer.converters import FLATTENED_MAX_DEPTH
 from normalizer.ecs import ECS_VERSION
 from normalizer.records import RawRecord
+from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
 
 # Objects kept only as flattened fields (no string form), by native name → name under flattened.
 _FLATTENED_ONLY = (("insightDetails", "insight_details"), ("edgeDeviceDetails", "edge_device_details"))
@@ -39,6 +40,8 @@ _PLAN = _native.CloudTrail(
     service_id_prefixes=table.SERVICE_ID_PREFIXES,
     user_identity_types=table.USER_IDENTITY_TYPES,
     ecs_version=ECS_VERSION,
+    # Epoch seconds an event's time may hold (the native core refuses others, as from_iso does).
+    epochs=(int(MIN_EPOCH), int(MAX_EPOCH)),
 )
 
 # One event (or an EventBridge envelope of one) → (doc_id, ECS document as JSON bytes, dataset).

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -597,6 +598,24 @@ def test_numbers_int_refuses_are_rejected(text: str) -> None:
     with pytest.raises(NormalizationError) as caught:
         _document(f"{text} OK", "bytes log-status")
     assert caught.value.field == "bytes"
+
+
+def test_every_scripts_decimal_digits_are_digits() -> None:
+    """Each decimal digit of every script (as int() reads them) counts as its value; other numerals do not."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.decimal(char, None) is not None:
+            assert orjson.loads(_document(char + char, "bytes")[1])["network"]["bytes"] == int(char + char), hex(code)
+        elif unicodedata.numeric(char, None) is not None:  # ², ½, Roman numerals: numbers, not digits
+            with pytest.raises(NormalizationError):
+                _document(char, "bytes")
+
+
+@pytest.mark.parametrize(("digits", "reason"), [(4300, "timestamp out of range"), (4301, "not an epoch timestamp")])
+def test_numbers_past_4300_digits_are_not_read(digits: int, reason: str) -> None:
+    """A number of 4300 digits is a number (too big); one digit more is not read as a number at all."""
+    with pytest.raises(NormalizationError, match=reason):
+        _document("1" * digits, "start")
 
 
 def test_timestamps_in_other_scripts_digits() -> None:

@@ -1,5 +1,7 @@
-//! Addresses exactly as socket.inet_pton (glibc) reads them: the Python normalizer's validator,
-//! so an address Python accepted is accepted, and nothing more.
+//! Textual IP addresses, read as glibc's inet_pton reads them: IPv4 as four decimal octets without
+//! leading zeros, IPv6 as hex groups with one optional "::" and an optional dotted IPv4 tail; nothing
+//! around them (no zone, no prefix). The Python sources validate with socket.inet_pton itself
+//! (normalizer/converters.py is_ip): tests/cases/ips.json holds the cases both must agree on.
 
 /// An IPv4 (4 bytes) or IPv6 (16 bytes) address in network order.
 #[derive(Clone, Copy)]
@@ -14,7 +16,7 @@ impl Packed {
     }
 }
 
-/// An IPv6 address when the text has a ':', else IPv4 — as the Python normalizer chose the family.
+/// An IPv6 address when the text has a ':', else IPv4.
 pub fn parse_ip(text: &str) -> Option<Packed> {
     let mut packed = Packed {
         bytes: [0; 16],
@@ -149,6 +151,17 @@ mod tests {
 
     fn ip(text: &str) -> Option<Vec<u8>> {
         parse_ip(text).map(|p| p.as_slice().to_vec())
+    }
+
+    #[test]
+    fn addresses_match_the_shared_cases() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/cases/ips.json");
+        let cases: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("tests/cases/ips.json")).expect("valid JSON");
+        for case in cases["cases"].as_array().unwrap() {
+            let text = case["text"].as_str().unwrap();
+            assert_eq!(parse_ip(text).is_some(), case["ip"].as_bool().unwrap(), "{text:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 // The core every source builds on.
+mod converters;
 mod doc;
 mod errors;
 mod ids;
@@ -22,8 +23,6 @@ mod vpcflow;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(ids::py_hashed_id, m)?)?;
-    m.add_function(wrap_pyfunction!(ids::py_record_id, m)?)?;
     m.add_class::<cloudtrail::CloudTrail>()?;
     m.add_class::<cloudtrail::RecordCutter>()?;
     m.add_class::<cloudtrail::Scanner>()?;

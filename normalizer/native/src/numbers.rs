@@ -1,7 +1,9 @@
-//! Integers written as decimal text, and floats written the three ways the Python normalizer wrote them: orjson's JSON (`1e+16`,
-//! `0.00001`), Python's `str()` (`1e+16`, `1e-05`) and Java's `Double.toString` (`1.0E16`), which
-//! Elastic's string form of CloudTrail objects shows. All three print the same shortest
-//! round-trip digits (zmij computes them); they differ only in where the point and exponent go.
+//! Integers written as decimal text, and floats in the three notations documents need: in JSON as
+//! orjson writes them, like the Python sources' documents (`1e+16`, `0.00001`); as keyword text in
+//! the form of Python's `str()`, which the Python sources' keywords have (`1e+16`, `1e-05`); and as
+//! Java's `Double.toString` (`1.0E16`), which Elastic's string form of CloudTrail objects shows.
+//! All three print the same shortest round-trip digits (zmij computes them); they differ only in
+//! where the point and exponent go.
 
 /// A finite float as its shortest round-trip digits: value = 0.DIGITS × 10^point.
 struct Decimal {
@@ -65,7 +67,7 @@ impl Decimal {
     }
 }
 
-/// orjson's form of a Python float (what the Python normalizer's documents held).
+/// A float in a JSON document: positional from 1e-5 up to 1e16, else `1.5e-7`, `1e+16` (orjson's form).
 pub fn write_float(out: &mut Vec<u8>, value: f64) {
     out.extend_from_slice(orjson_float(value).as_bytes());
 }
@@ -82,7 +84,7 @@ fn orjson_float(value: f64) -> String {
     d.signed(format!("{}e{}{exponent}", d.mantissa(false), if exponent > 0 { "+" } else { "" }))
 }
 
-/// Python's `str(float)`: positional from 1e-4 up to 1e16, else `1.5e-07`, `1e+16`.
+/// A float as keyword text: positional from 1e-4 up to 1e16, else `1.5e-07`, `1e+16` (Python's `str()`).
 pub fn python_str(value: f64) -> String {
     if value.is_nan() {
         return "nan".into();

@@ -4,14 +4,12 @@
 //! written at its ECS path. Rows run in table order, grouped under the native object they come
 //! from, so a table's order is its documents' key order and the first bad value found is the one
 //! an error names.
-use std::borrow::Cow;
-
 use foldhash::HashMap;
 
+use crate::converters::{boolean, keyword};
 use crate::doc::{Node, Obj};
 use crate::errors::Rejected;
 use crate::json_tree::{Json, Object};
-use crate::numbers::python_str;
 
 /// The Elasticsearch types a copied CloudTrail value can have.
 enum Kind {
@@ -136,101 +134,6 @@ fn copy_rows<'a>(rows: &'a [Row], value: &'a Json<'a>, doc: &mut Obj<'a>) -> Res
         }
     }
     Ok(())
-}
-
-/// A scalar as a keyword string (None for null and ""); objects and arrays are refused.
-pub fn keyword<'a>(value: &'a Json<'a>, field: &str) -> Result<Option<Cow<'a, str>>, Rejected> {
-    Ok(Some(match value {
-        Json::Str(s) if s.is_empty() => return Ok(None),
-        Json::Str(s) => Cow::Borrowed(s.as_ref()),
-        Json::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Json::Int(n) => Cow::Owned(n.to_string()),
-        Json::UInt(n) => Cow::Owned(n.to_string()),
-        Json::Float(f) => Cow::Owned(python_str(*f)),
-        Json::Null => return Ok(None),
-        other => return Err(Rejected::new(format!("expected a string, got {}", other.describe()), field)),
-    }))
-}
-
-/// true/false, as JSON or as a string in any case; "" is malformed here, not absent.
-fn boolean(value: &Json, field: &str) -> Result<Option<bool>, Rejected> {
-    match value {
-        Json::Null => Ok(None),
-        Json::Bool(b) => Ok(Some(*b)),
-        Json::Str(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Json::Str(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        other => Err(Rejected::new(format!("expected true or false, got {}", shown(other)), field)),
-    }
-}
-
-/// A value as Python's `repr(str(value)[:40])` shows it in an error message.
-fn shown(value: &Json) -> String {
-    let text = match value {
-        Json::Str(s) => s.to_string(),
-        other => {
-            let mut out = String::new();
-            python_repr(other, &mut out);
-            out
-        }
-    };
-    let mut out = String::new();
-    python_repr_str(&text.chars().take(40).collect::<String>(), &mut out);
-    out
-}
-
-/// Python's repr() of the value as the json module would have parsed it.
-fn python_repr(value: &Json, out: &mut String) {
-    match value {
-        Json::Null => out.push_str("None"),
-        Json::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Json::Int(n) => out.push_str(&n.to_string()),
-        Json::UInt(n) => out.push_str(&n.to_string()),
-        Json::Float(f) => out.push_str(&python_str(*f)),
-        Json::Str(s) => python_repr_str(s, out),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_repr(item, out);
-            }
-            out.push(']');
-        }
-        Json::Object(o) => {
-            out.push('{');
-            for (i, (key, item)) in o.members.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                python_repr_str(key, out);
-                out.push_str(": ");
-                python_repr(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Python's repr() of a string: single quotes unless it holds only the other kind.
-fn python_repr_str(text: &str, out: &mut String) {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
 }
 
 #[cfg(test)]

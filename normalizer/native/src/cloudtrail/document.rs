@@ -7,6 +7,7 @@
 //! would refuse is a NormalizationError naming the native field.
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use foldhash::{HashMap, HashSet};
@@ -19,11 +20,13 @@ use super::entities::{Call, EntityPlan, TargetKinds};
 use super::identity::{add_identity, add_users};
 use super::objects::ObjectPlan;
 use super::useragent;
+use crate::converters::keyword;
 use crate::doc::{Node, Obj};
 use crate::errors::{rejected, Rejected};
 use crate::ids::record_id;
+use crate::inet::parse_ip;
 use crate::json_tree::{self, Json, Object};
-use crate::table_copy::{keyword, CopyPlan};
+use crate::table_copy::CopyPlan;
 use crate::timestamps::iso_utc;
 
 const DATASET: &str = "aws.cloudtrail";
@@ -31,10 +34,10 @@ const DATASET: &str = "aws.cloudtrail";
 const MAX_EVENT_ID: usize = 128;
 static EMPTY: Object<'static> = Object { members: Vec::new() };
 
-/// Why a record gave no document: a rejection, or an error Python code raised (timestamps).
+/// Why a record gave no document: a rejection, or the error normalizer.timestamps.from_iso raised.
 enum Failure {
     Rejected(Rejected),
-    Python(PyErr),
+    FromIso(PyErr),
 }
 
 impl From<Rejected> for Failure {
@@ -59,6 +62,8 @@ pub struct CloudTrail {
     known: HashSet<String>,
     /// ecs.version, the ECS release the documents follow.
     ecs_version: String,
+    /// Epoch seconds a timestamp may hold (normalizer/timestamps.py's range), end excluded.
+    plausible: Range<i64>,
     dataset: Py<PyString>,
 }
 
@@ -67,7 +72,7 @@ impl CloudTrail {
     #[new]
     #[pyo3(signature = (*, copied, objects, flattened_objects, flattened_max_depth, known, categories, related,
                         targets, hosts, user_resource_types, host_resource_types, service_resource_types,
-                        host_id_prefixes, service_id_prefixes, user_identity_types, ecs_version))]
+                        host_id_prefixes, service_id_prefixes, user_identity_types, ecs_version, epochs))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -87,6 +92,7 @@ impl CloudTrail {
         service_id_prefixes: Vec<String>,
         user_identity_types: HashSet<String>,
         ecs_version: String,
+        epochs: (i64, i64),
     ) -> PyResult<Self> {
         let copy = CopyPlan::new(copied).map_err(pyo3::exceptions::PyValueError::new_err)?;
         let kinds = TargetKinds {
@@ -104,6 +110,7 @@ impl CloudTrail {
             categories,
             known,
             ecs_version,
+            plausible: epochs.0..epochs.1,
             dataset: PyString::intern(py, DATASET).unbind(),
         })
     }
@@ -122,7 +129,7 @@ impl CloudTrail {
         let (body, event_id) = match built {
             Ok(Ok(built)) => built,
             Ok(Err(Failure::Rejected(r))) => return Err(r.into_py(py)),
-            Ok(Err(Failure::Python(err))) => return Err(err),
+            Ok(Err(Failure::FromIso(err))) => return Err(err),
             Err(_) => return Err(rejected(py, "internal error in the native CloudTrail normalizer", None)),
         };
         // Without a usable eventID, the record's place: unique per record, the same on a replay.
@@ -203,12 +210,14 @@ impl CloudTrail {
         Ok(())
     }
 
-    /// ISO 8601 → UTC with milliseconds; shapes other than AWS's own are left to timestamps.from_iso.
+    /// ISO 8601 → UTC with milliseconds: AWS's own shape here, anything else (another shape, a
+    /// value that is no timestamp) by normalizer.timestamps.from_iso, which owns the whole rule and
+    /// its error messages (tests/cases/timestamps.json keeps the two in step).
     fn time(&self, py: Python<'_>, value: &Json, field: &str) -> Result<String, Failure> {
-        if let Some(converted) = value.as_str().and_then(cached_iso_utc) {
+        if let Some(converted) = value.as_str().and_then(|text| cached_iso_utc(text, &self.plausible)) {
             return Ok(converted);
         }
-        from_iso(py, value, field).map_err(Failure::Python)
+        from_iso(py, value, field).map_err(Failure::FromIso)
     }
 
     /// Top-level keys the map does not know (new CloudTrail fields) are kept, not lost.
@@ -224,8 +233,9 @@ impl CloudTrail {
 }
 
 /// A file's events share few distinct timestamps: each is converted once (per thread, bounded:
-/// hostile input can invent timestamps without end).
-fn cached_iso_utc(value: &str) -> Option<String> {
+/// hostile input can invent timestamps without end). A process has one CloudTrail plan, so one
+/// `plausible` range.
+fn cached_iso_utc(value: &str, plausible: &Range<i64>) -> Option<String> {
     const MAX_CACHED_TIMES: usize = 100_000;
     thread_local! {
         static TIMES: RefCell<HashMap<String, String>> = RefCell::new(HashMap::default());
@@ -234,7 +244,7 @@ fn cached_iso_utc(value: &str) -> Option<String> {
         if let Some(found) = times.get(value) {
             return Some(found.clone());
         }
-        let converted = iso_utc(value)?;
+        let converted = iso_utc(value, plausible)?;
         if times.len() >= MAX_CACHED_TIMES {
             times.clear();
         }
@@ -252,14 +262,14 @@ fn usable_id_length(id: &str) -> bool {
     id.len() <= MAX_EVENT_ID || id.chars().count() <= MAX_EVENT_ID
 }
 
-/// normalizer.timestamps.from_iso, for the shapes and errors `iso_utc` leaves to it.
+/// normalizer.timestamps.from_iso(value, field): the Python value of `value` (a string, or what a
+/// JSON number or object is in Python), so its message quotes the value as for the Python sources.
 fn from_iso(py: Python<'_>, value: &Json, field: &str) -> PyResult<String> {
     static FROM_ISO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let value = match value {
         Json::Str(s) => PyString::new(py, s).into_any(),
         other => {
-            // The value as Python sees it, so from_iso's message shows it as before.
             let mut json = Vec::new();
             other.write(&mut json);
             LOADS.import(py, "orjson", "loads")?.call1((PyBytes::new(py, &json),))?
@@ -303,7 +313,7 @@ fn add_cloud<'a>(doc: &mut Obj<'a>, provider: Option<&str>) {
 
 fn add_source_and_agent(doc: &mut Obj<'_>) {
     let address = doc.get_obj("source").and_then(|s| s.get_str("address")).cloned();
-    if let Some(address) = address.filter(|a| is_ip(a)) {
+    if let Some(address) = address.filter(|a| parse_ip(a).is_some()) {
         doc.section("source").set("ip", Node::Str(address.clone()));
         doc.section("related").set("ip", Node::List(vec![address]));
     }
@@ -317,15 +327,6 @@ fn add_source_and_agent(doc: &mut Obj<'_>) {
         let tls = doc.section("tls");
         tls.set_str("version_protocol", protocol.to_lowercase());
         tls.set_str("version", number.to_owned());
-    }
-}
-
-/// A textual IPv4 or IPv6 address, as inet_pton reads them.
-fn is_ip(text: &str) -> bool {
-    if text.contains(':') {
-        text.parse::<std::net::Ipv6Addr>().is_ok()
-    } else {
-        text.parse::<std::net::Ipv4Addr>().is_ok()
     }
 }
 

@@ -13,7 +13,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use crate::doc::{Node, Obj};
 use crate::json_tree::{Json, Object};
 
-/// Values found in a record, distinct and sorted (as Python's `sorted(set)` gave them).
+/// Values found in a record, distinct and sorted by code point.
 pub type Found<'a> = BTreeSet<Cow<'a, str>>;
 
 /// The caller's own entities (paths in userIdentity), and an Identity Center user's store.

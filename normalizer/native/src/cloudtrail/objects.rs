@@ -14,7 +14,7 @@ use crate::json::write_str;
 use crate::json_tree::Json;
 use crate::numbers::java_double;
 
-/// Deeper than this is not something AWS writes (and the Python normalizer refused it too).
+/// Deeper than this is not something AWS writes: refused, not kept.
 const MAX_DEPTH: usize = 64;
 /// Elastic keeps the flattened copy only below Lucene's term limit.
 const MAX_OBJECT_CHARS: usize = 32766;
@@ -294,7 +294,7 @@ mod tests {
         assert!(flattened(&deep(21)).is_none());
         assert!(render(&parse(&deep(64)).unwrap(), "f").is_ok());
         assert_eq!(render(&parse(&deep(65)).unwrap(), "f").unwrap_err(), Rejected::new("nested deeper than 64 levels", "f"));
-        // An empty container past the limit is refused too, as the Python normalizer did.
+        // An empty container past the limit is refused too: the depth counts, not what is left.
         let empty = format!("{}{{}}{}", r#"{"d":"#.repeat(64), "}".repeat(64));
         assert!(render(&parse(&empty).unwrap(), "f").is_err());
     }

@@ -10,7 +10,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use super::community_id::community_id;
 use super::plan::{Derived, FlowPlan, Item, Kind};
-use super::text::{byte_code, epoch, python_int, python_repr, split, Int};
+use super::text::{byte_code, epoch, integer, python_repr, split, Int};
 use crate::errors::rejected;
 use crate::ids::record_id;
 use crate::inet::{parse_ip, Packed};
@@ -171,7 +171,8 @@ impl FlowPlan {
         Ok(())
     }
 
-    /// Python's message for a line whose width is not the header's (`got` fields).
+    /// The error for a line whose width is not the header's (`got` fields), naming the first missing
+    /// column or the last one.
     fn width_error(&self, py: Python<'_>, got: usize, headerless: bool) -> PyErr {
         let want = self.header.len();
         let expected = if headerless {
@@ -205,11 +206,11 @@ impl FlowPlan {
         let kind = self.kinds[index];
         let value = match kind {
             Kind::Keyword | Kind::Action => Some(Value::Text(token)),
-            Kind::Count => match python_int(py, token) {
+            Kind::Count => match integer(token) {
                 Int::Value(n) if n >= 0 => Some(Value::Number(n)),
                 _ => None,
             },
-            Kind::Port => match python_int(py, token) {
+            Kind::Port => match integer(token) {
                 Int::Value(n) if (0..=65535).contains(&n) => Some(Value::Number(n)),
                 _ => None,
             },

@@ -1,5 +1,5 @@
-//! The layout of a header's documents: every object and, in it, every key in the order the Python
-//! normalizer wrote them (documents stay byte for byte what they were).
+//! The layout of a header's documents: every object and, in it, every key in a fixed order, so a
+//! line's document is the same bytes whenever and wherever it is normalized.
 use std::collections::BTreeMap;
 
 use super::plan::{Derived, Entry, Item, Kind, Roles, CORE_SECTIONS};
@@ -43,7 +43,7 @@ impl Layout {
         self.put(parent, key, item);
     }
 
-    /// The layout the Python normalizer produced: the fixed event and cloud keys, each column's
+    /// The key order: the fixed event and cloud keys, each column's
     /// destinations in header order (with the decodings of a column beside it), the fields
     /// derived from several columns, then the non-empty objects, deepest first, by path.
     pub fn build(
