@@ -32,7 +32,7 @@ class UnknownField(LookupError):
 def _table(service: str) -> dict[str, Target]:
     rows: dict[str, Target] = {}
     for f in FIELD_TABLES[SERVICES[service]].fields:
-        # A native name may feed several fields; its first row is the one rules query (fieldmap.native_to_ecs).
+        # A native name may feed several fields; its first row is the one rules query (fieldmap.Field).
         if f.native is not None and f.type != "object":
             rows.setdefault(f.native, Target(f.ecs, f.type))
     return rows

@@ -1,4 +1,4 @@
-"""Log type name → its reader, normalizer, id rule and field table (one dict, no magic)."""
+"""Log type name → its reader, document builder and field table (one dict, no magic)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -32,8 +32,6 @@ class LogType:
     name: str
     datasets: tuple[str, ...]  # event.dataset values it writes (route53 writes two)
     read: Reader
-    normalize: Callable[[RawRecord, bool], dict]
-    doc_id: Callable[[dict, RawRecord], str]
     fields: tuple[Field, ...]
     # One record → (doc_id, document as JSON bytes, event.dataset): what the sinks consume.
     document: Callable[[RawRecord, bool], Document]
@@ -43,8 +41,8 @@ Document = tuple[str, bytes, str]
 
 
 def _document_of(module: ModuleType) -> Callable[[RawRecord, bool], Document]:
-    """A source's own `document` (native sources build the bytes directly), else one made from
-    its `normalize` and `doc_id`."""
+    """A source's own `document` (native sources build the bytes and the id directly), else one
+    made from its `normalize` and `doc_id`."""
     if hasattr(module, "document"):
         return module.document
     normalize, doc_id = module.normalize, module.doc_id
@@ -63,8 +61,6 @@ def _log_type(name: str, read: Reader, module: ModuleType) -> LogType:
         name=name,
         datasets=table.datasets,
         read=read,
-        normalize=module.normalize,
-        doc_id=module.doc_id,
         fields=table.fields,
         document=_document_of(module),
     )

@@ -53,8 +53,3 @@ document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _PLAN.document
 def normalize(record: RawRecord, original: bool = False) -> dict:
     """One CloudTrail event as an ECS document dict (for callers that inspect it)."""
     return orjson.loads(document(record, original)[1])
-
-
-def doc_id(doc: dict, record: RawRecord) -> str:
-    """The document's _id, as `document` gives it (the rule lives in the native core)."""
-    return document(record, False)[0]

@@ -12,7 +12,6 @@ from collections.abc import Callable
 import orjson
 
 from normalizer import _native
-from normalizer.ids import record_id
 from normalizer.records import RawRecord
 from normalizer.vpcflow.plans import plan_for_record
 
@@ -22,12 +21,8 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
     return orjson.loads(document(record, original)[1])
 
 
-def doc_id(doc: dict, record: RawRecord) -> str:
-    """Flow records carry no id of their own: the object's URL and the line's byte offset."""
-    return record_id(record)
-
-
 # document(record, original=False) → (doc_id, ECS document as JSON bytes, event.dataset): natively,
 # the per-record entry point. It finds the plan by the header tuple every line of an object shares
-# (asking plan_for_record for a new one); the id is normalizer.ids.record_id's.
+# (asking plan_for_record for a new one). Flow records carry no id of their own: the id is
+# normalizer.ids.record_id's, the object's URL and the line's byte offset.
 document: Callable[[RawRecord, bool], tuple[str, bytes, str]] = _native.FlowDocuments(plan_for_record).document

@@ -50,7 +50,7 @@ def test_native_sources_give_record_id(source: str, offset: int, part: int) -> N
     flow = RawRecord(FLOW_LINE, source, 1, offset, part=part)
     event = RawRecord(EVENT_WITHOUT_ID, source, 1, offset, part=part)
     assert vpcflow.document(flow, False)[0] == record_id(flow)
-    assert cloudtrail.doc_id({}, event) == record_id(event)
+    assert cloudtrail.document(event, False)[0] == record_id(event)
 
 
 def _envelope(events: list[dict]) -> bytes:
