@@ -1,6 +1,6 @@
 """Sigma logsources and native field names → the ECS fields the normalizer writes.
 
-Derived from the one field map (normalizer.registry.LOG_TYPES[*].fields, DESIGN decision 1):
+Derived from the one field map (normalizer.field_tables.FIELD_TABLES[*].fields, DESIGN decision 1):
 a rule written against AWS's own names queries exactly the field the normalizer fills.
 """
 from __future__ import annotations
@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from normalizer.registry import LOG_TYPES
+from normalizer.field_tables import FIELD_TABLES
 
 PRODUCT = "aws"
 # Sigma logsource `service` → cloudsift log type. `cloudtrail` is SigmaHQ's own name; the other
 # four take the names of `cloudsift normalize --type`, so one word names a source everywhere.
-SERVICES: dict[str, str] = {name: name for name in LOG_TYPES}
+SERVICES: dict[str, str] = {name: name for name in FIELD_TABLES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,8 @@ class UnknownField(LookupError):
 @cache
 def _table(service: str) -> dict[str, Target]:
     rows: dict[str, Target] = {}
-    for f in LOG_TYPES[SERVICES[service]].fields:
-        # A native name may feed several fields; its first row is the one rules query (fieldmap.native_to_ecs).
+    for f in FIELD_TABLES[SERVICES[service]].fields:
+        # A native name may feed several fields; its first row is the one rules query (fieldmap.Field).
         if f.native is not None and f.type != "object":
             rows.setdefault(f.native, Target(f.ecs, f.type))
     return rows
@@ -40,7 +40,7 @@ def _table(service: str) -> dict[str, Target]:
 
 def datasets(service: str) -> tuple[str, ...]:
     """The event.dataset values a source's documents carry."""
-    return LOG_TYPES[SERVICES[service]].datasets
+    return FIELD_TABLES[SERVICES[service]].datasets
 
 
 def resolve(service: str, native: str) -> Target:
@@ -60,7 +60,7 @@ def resolve(service: str, native: str) -> Target:
 
 
 def _twin(service: str, name: str, es_type: str) -> Target | None:
-    rows = LOG_TYPES[SERVICES[service]].fields
+    rows = FIELD_TABLES[SERVICES[service]].fields
     return Target(name, es_type) if any(f.ecs == name and f.type == es_type for f in rows) else None
 
 

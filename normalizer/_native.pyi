@@ -1,4 +1,4 @@
-"""Types of the native core (normalizer/native, Rust): what cloudtrail.py and vpcflow.py call."""
+"""Types of the native core (normalizer/native, Rust): what normalizer/cloudtrail/ and normalizer/vpcflow/ call."""
 from collections.abc import Mapping
 from typing import TypeAlias
 
@@ -6,14 +6,8 @@ from normalizer.records import RawRecord
 
 Document: TypeAlias = tuple[str, bytes, str]  # (doc_id, ECS document as JSON bytes, event.dataset)
 
-def hashed_id(*parts: object) -> str:
-    """normalizer.ids.hashed_id, natively: the same id for the same parts."""
-
-def record_id(record: RawRecord) -> str:
-    """normalizer.ids.record_id, natively: the same id for the same record."""
-
 class CloudTrail:
-    """The CloudTrail plan, built once from cloudtrail_fields' tables."""
+    """The CloudTrail plan, built once from normalizer/cloudtrail/fields.py's tables."""
 
     def __init__(
         self,
@@ -34,6 +28,7 @@ class CloudTrail:
         service_id_prefixes: list[str],
         user_identity_types: set[str],
         ecs_version: str,
+        epochs: tuple[int, int],
     ) -> None: ...
     def document(self, record: RawRecord, original: bool = False) -> Document:
         """One record → its document; NormalizationError naming the native field."""

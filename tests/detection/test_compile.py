@@ -96,8 +96,5 @@ def test_one_correlation_file_compiles_with_the_pack_as_library() -> None:
 def test_native_name_with_several_fields_queries_the_verbatim_one() -> None:
     """GuardDuty `severity` lands in event.severity (a long) and verbatim: rules query the verbatim value."""
     from detection import fields
-    from normalizer.fieldmap import native_to_ecs
-    from normalizer.registry import LOG_TYPES
 
     assert fields.resolve("guardduty", "severity").ecs == "aws.guardduty.severity.code"
-    assert native_to_ecs(LOG_TYPES["guardduty"].fields)["severity"] == "aws.guardduty.severity.code"
