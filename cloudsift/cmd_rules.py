@@ -72,7 +72,9 @@ def _load(args: argparse.Namespace) -> tuple[list[RuleFile], SigmaCollection]:
 def _check(args: argparse.Namespace) -> int:
     # Every file is checked: one that does not load is a problem like any other, not the end of the run.
     files, collection, errors = load_all(args.paths or DEFAULT_PATHS, _library())
-    problems = sorted([Problem(e.path or "?", e.message) for e in errors] + check(files, list(collection.rules)),
+    pack = [Path(p) for p in _library()]
+    found = check(files, list(collection.rules), pack[0] if pack else None)
+    problems = sorted([Problem(e.path or "?", e.message) for e in errors] + found,
                       key=lambda p: p.path)  # stable: each file's problems keep their order
     for problem in problems:
         print(problem)
