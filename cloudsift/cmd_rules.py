@@ -13,6 +13,7 @@ from cloudsift.errors import CloudsiftError
 from detection.check import Problem, check
 from detection.pack import RuleFile, load_all, load_pack
 from detection.ruletest import report, run
+from detection.skeleton import SKELETONS, write
 from detection.targets import TARGETS, Output, compile_files
 
 DEFAULT_PATHS = ["rules"]
@@ -58,6 +59,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="records (default): one JSON record a line, as above; kibana-import (with --target "
                         "kibana): the detection rules alone, the NDJSON Kibana's rule import API takes")
     k.set_defaults(run=_compile)
+
+    n = actions.add_parser(
+        "new", help="write a rule skeleton and its samples file to fill in",
+        description="Writes PACK/SOURCE/NAME.yml and NAME.samples.yaml: a small working rule with one matching "
+                    "and one near-miss sample. Every line to adapt says TODO; rules check refuses the files until "
+                    "none does. Existing files are never overwritten.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("name", metavar="NAME", help="the rule's file name: lowercase letters, digits, underscores")
+    n.add_argument("--source", required=True, choices=sorted(SKELETONS), help="the log source the rule reads")
+    n.add_argument("--pack", type=Path, default=Path(DEFAULT_PATHS[0]), metavar="DIR",
+                   help="the pack folder (default: rules/)")
+    n.set_defaults(run=_new)
 
 
 def _library() -> list[str]:
@@ -105,3 +118,12 @@ def _compile(args: argparse.Namespace) -> int:
             failed += 1
             print(f"cloudsift: error: {out}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    rule, samples = write(args.pack, args.source, args.name)
+    print(rule)
+    print(samples)
+    print(f"next: edit every TODO, then `cloudsift rules check {rule}` and `cloudsift rules test {rule}`",
+          file=sys.stderr)
+    return 0

@@ -6,20 +6,18 @@ correlation, in a correlation file) must carry a description, a level, false pos
 export turns into the rule's investigation guide. Rules outside the pack (test fixtures, a scratch
 file) need only be valid.
 
-`rules new` writes every value it cannot know as text starting with TODO; a string of a rule file or
-of its samples that still starts with TODO is a problem wherever the file lives.
+`rules new` writes a working example whose every line to adapt says TODO (in its value or in a comment);
+a line of a rule file or of its samples that still says TODO is a problem wherever the file lives.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
 from detection import attack
-from detection.pack import SAFE_LOADER, RuleFile, samples_path
+from detection.pack import RuleFile, samples_path
 
 PLACEHOLDER = "TODO"
 NOTE = "note"  # the top-level key of the "what to do when it fires" text
@@ -51,32 +49,18 @@ def pack_problems(rule: SigmaRule | SigmaCorrelationRule) -> list[str]:
 
 
 def placeholder_problems(file: RuleFile) -> list[str]:
-    """Every value of the rule file and its samples file that is still a TODO placeholder."""
-    out = []
-    for n, document in enumerate(_documents(file.path)):
-        where = "" if n == 0 else f"document {n + 1}: "
-        out.extend(f"{where}{key} is still a placeholder: {value}" for key, value in _placeholders(document))
+    """Every line of the rule file and its samples file that still holds a TODO (values and comments alike)."""
+    out = [f"line {n}: still a placeholder: {line}" for n, line in _placeholders(file.path)]
     samples = samples_path(file.path)
     if samples.exists():
-        for document in _documents(samples):
-            out.extend(f"{samples.name}: {key} is still a placeholder: {value}"
-                       for key, value in _placeholders(document))
+        out.extend(f"{samples.name} line {n}: still a placeholder: {line}" for n, line in _placeholders(samples))
     return out
 
 
-def _documents(path: Path) -> list[object]:
-    # The file loaded before (pack.load_pack): a YAML error cannot happen here.
-    return [d for d in yaml.load_all(path.read_text(), Loader=SAFE_LOADER) if d is not None]
-
-
-def _placeholders(value: object, key: str = "") -> Iterator[tuple[str, str]]:
-    """(key path, text) of each string below `value` that starts with the placeholder."""
-    if isinstance(value, str):
-        if value.lstrip().startswith(PLACEHOLDER):
-            yield key or "(value)", value.strip().splitlines()[0]
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _placeholders(v, f"{key}.{k}" if key else str(k))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _placeholders(item, f"{key}[{i}]")
+def _placeholders(path: Path) -> list[tuple[int, str]]:
+    """(line number, stripped line) of each line of `path` holding the placeholder."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:  # the file loaded a moment ago (pack.load_pack): gone since, nothing left to report
+        return []
+    return [(n, line.strip()) for n, line in enumerate(lines, 1) if PLACEHOLDER in line]

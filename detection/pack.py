@@ -24,7 +24,7 @@ SAMPLES_SUFFIX = ".samples.yaml"
 # The samples suffix before it changed: such a file is neither a rule nor found as samples.
 _OLD_SAMPLES_SUFFIX = ".samples.yml"
 # libyaml's safe loader when present: same safety as yaml.safe_load, ~10x faster on big sample files.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +186,7 @@ def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
     if not path.exists():
         return ()
     try:
-        data = yaml.load(path.read_text(), Loader=SAFE_LOADER)
+        data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise RuleError(f"samples file {path.name}: {_yaml_problem(exc)}", str(rule_path)) from None
     except OSError as exc:

@@ -81,11 +81,12 @@ def test_note_must_be_text(tmp_path: Path) -> None:
 
 
 def test_todo_placeholders_are_problems_anywhere(tmp_path: Path) -> None:
-    """A value still starting with TODO, in the rule or its samples, is named by its key path, in or out of the pack."""
+    """A line still saying TODO, in the rule or its samples, is named by its number, in or out of the pack."""
     _, path = _pack_copy(tmp_path, SOURCE.read_text().replace(
         "title: Root Account API Activity", "title: TODO a title an analyst understands"))
     samples = path.with_name(SOURCE.stem + ".samples.yaml")
-    samples.write_text(samples.read_text().replace("name: ", "name: TODO ", 1))
+    samples.write_text(samples.read_text().replace("  match: false", "  match: false  # TODO a near miss", 1))
     problems = _problems(path, None)
-    assert "title is still a placeholder: TODO a title an analyst understands" in problems
-    assert any(p.startswith(f"{samples.name}: samples[0].name is still a placeholder: TODO ") for p in problems)
+    assert "line 1: still a placeholder: title: TODO a title an analyst understands" in problems
+    line = next(n for n, text in enumerate(samples.read_text().splitlines(), 1) if "TODO" in text)
+    assert f"{samples.name} line {line}: still a placeholder: match: false  # TODO a near miss" in problems
