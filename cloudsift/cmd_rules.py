@@ -10,6 +10,7 @@ from sigma.collection import SigmaCollection
 
 from cloudsift.elastic import connect, settings_from_env
 from cloudsift.errors import CloudsiftError
+from detection import coverage, coverage_html
 from detection.check import Problem, check
 from detection.pack import RuleFile, load_all, load_pack
 from detection.ruletest import report, run
@@ -19,6 +20,9 @@ from detection.targets import TARGETS, Output, compile_files
 DEFAULT_PATHS = ["rules"]
 # `rules compile --format`: JSON records naming each query's rule, or Kibana's import file as is.
 FORMATS = ("records", "kibana-import")
+# `rules coverage --out DIR` writes these two files.
+LAYER_FILE = "navigator-layer.json"
+PAGE_FILE = "coverage.html"
 EXIT_STATUS = """exit status:
   0  every rule is fine (check: no problem; test: every sample behaved; compile: every rule compiled)
   1  some rule is not: a problem, a failing sample, a rule that does not load or compile
@@ -71,6 +75,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     n.add_argument("--pack", type=Path, default=Path(DEFAULT_PATHS[0]), metavar="DIR",
                    help="the pack folder (default: rules/)")
     n.set_defaults(run=_new)
+
+    v = actions.add_parser(
+        "coverage", help="ATT&CK coverage of the pack: a Navigator layer and an HTML matrix",
+        description="Writes DIR/navigator-layer.json (an ATT&CK Navigator layer: score = number of rules, comment = "
+                    "their titles) and DIR/coverage.html (a self-contained page of the pack over ATT&CK's IaaS "
+                    "matrix, linking each rule file, uncovered techniques marked).",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
+    v.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write (created if missing)")
+    v.set_defaults(run=_coverage)
 
 
 def _library() -> list[str]:
@@ -126,4 +140,20 @@ def _new(args: argparse.Namespace) -> int:
     print(samples)
     print(f"next: edit every TODO, then `cloudsift rules check {rule}` and `cloudsift rules test {rule}`",
           file=sys.stderr)
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    files, _ = _load(args)
+    found = coverage.build(files)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / LAYER_FILE).write_text(json.dumps(coverage.layer(found), indent=2) + "\n")
+        (args.out / PAGE_FILE).write_text(coverage_html.render(found, args.out), encoding="utf-8")
+    except OSError as exc:
+        raise CloudsiftError(f"cannot write the coverage to {args.out}: {exc}") from None
+    print(args.out / LAYER_FILE)
+    print(args.out / PAGE_FILE)
+    print(f"{found.covered}/{found.techniques} {coverage.MATRIX_PLATFORM} techniques covered by {len(found.rules)} "
+          "rule(s)", file=sys.stderr)
     return 0
