@@ -43,7 +43,7 @@ def _without(text: str, key: str) -> str:
         if line.startswith(f"{key}:"):
             skipping = True
             continue
-        if skipping and (line.startswith(" ") or line.startswith("-")):
+        if skipping and line.startswith((" ", "-")):
             continue
         skipping = False
         out.append(line)

@@ -76,7 +76,7 @@ def test_fresh_id_each_time(tmp_path: Path) -> None:
 
 def test_existing_files_are_never_overwritten(tmp_path: Path) -> None:
     """A second `rules new` of the same name, or a samples file already there, is refused and changes nothing."""
-    rule, samples = skeleton.write(tmp_path, "waf", "taken")
+    rule, _ = skeleton.write(tmp_path, "waf", "taken")
     rule.write_text("edited")
     with pytest.raises(RuleError, match="already exists") as caught:
         skeleton.write(tmp_path, "waf", "taken")

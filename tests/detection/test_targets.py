@@ -128,6 +128,7 @@ def test_kibana_rules_carry_detection_engine_fields() -> None:
     """Kibana rules: rule_id is the Sigma id; thresholds for counts; the source's data streams."""
     rules = {out.query["rule_id"]: out.query for out in _compiled([PACK], "kibana").values()
              if isinstance(out, Output) and isinstance(out.query, dict)}
+    assert all(r["note"].strip() for r in rules.values())  # every pack rule has its investigation guide
     login = rules["539a0cb7-4b43-4965-9e38-1cf1a230d8b8"]
     assert login["type"] == "query" and login["language"] == "lucene" and login["severity"] == "medium"
     assert login["index"] == ["logs-aws.cloudtrail.cloudsift-*"] and login["from"] == "now-360s"
