@@ -10,14 +10,19 @@ from sigma.collection import SigmaCollection
 
 from cloudsift.elastic import connect, settings_from_env
 from cloudsift.errors import CloudsiftError
+from detection import coverage, coverage_html
 from detection.check import Problem, check
 from detection.pack import RuleFile, load_all, load_pack
 from detection.ruletest import report, run
+from detection.skeleton import SKELETONS, write
 from detection.targets import TARGETS, Output, compile_files
 
 DEFAULT_PATHS = ["rules"]
 # `rules compile --format`: JSON records naming each query's rule, or Kibana's import file as is.
 FORMATS = ("records", "kibana-import")
+# `rules coverage --out DIR` writes these two files.
+LAYER_FILE = "navigator-layer.json"
+PAGE_FILE = "coverage.html"
 EXIT_STATUS = """exit status:
   0  every rule is fine (check: no problem; test: every sample behaved; compile: every rule compiled)
   1  some rule is not: a problem, a failing sample, a rule that does not load or compile
@@ -59,6 +64,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "kibana): the detection rules alone, the NDJSON Kibana's rule import API takes")
     k.set_defaults(run=_compile)
 
+    n = actions.add_parser(
+        "new", help="write a rule skeleton and its samples file to fill in",
+        description="Writes PACK/SOURCE/NAME.yml and NAME.samples.yaml: a small working rule with one matching "
+                    "and one near-miss sample. Every line to adapt says TODO; rules check refuses the files until "
+                    "none does. Existing files are never overwritten.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("name", metavar="NAME", help="the rule's file name: lowercase letters, digits, underscores")
+    n.add_argument("--source", required=True, choices=sorted(SKELETONS), help="the log source the rule reads")
+    n.add_argument("--pack", type=Path, default=Path(DEFAULT_PATHS[0]), metavar="DIR",
+                   help="the pack folder (default: rules/)")
+    n.set_defaults(run=_new)
+
+    v = actions.add_parser(
+        "coverage", help="ATT&CK coverage of the pack: a Navigator layer and an HTML matrix",
+        description="Writes DIR/navigator-layer.json (an ATT&CK Navigator layer: score = number of rules, comment = "
+                    "their titles) and DIR/coverage.html (a self-contained page of the pack over ATT&CK's IaaS "
+                    "matrix, linking each rule file, uncovered techniques marked).",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
+    v.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write (created if missing)")
+    v.set_defaults(run=_coverage)
+
 
 def _library() -> list[str]:
     """The default pack folder, when it exists: it resolves correlation references of the named rules."""
@@ -72,7 +99,9 @@ def _load(args: argparse.Namespace) -> tuple[list[RuleFile], SigmaCollection]:
 def _check(args: argparse.Namespace) -> int:
     # Every file is checked: one that does not load is a problem like any other, not the end of the run.
     files, collection, errors = load_all(args.paths or DEFAULT_PATHS, _library())
-    problems = sorted([Problem(e.path or "?", e.message) for e in errors] + check(files, list(collection.rules)),
+    pack = [Path(p) for p in _library()]
+    found = check(files, list(collection.rules), pack[0] if pack else None)
+    problems = sorted([Problem(e.path or "?", e.message) for e in errors] + found,
                       key=lambda p: p.path)  # stable: each file's problems keep their order
     for problem in problems:
         print(problem)
@@ -103,3 +132,28 @@ def _compile(args: argparse.Namespace) -> int:
             failed += 1
             print(f"cloudsift: error: {out}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    rule, samples = write(args.pack, args.source, args.name)
+    print(rule)
+    print(samples)
+    print(f"next: edit every TODO, then `cloudsift rules check {rule}` and `cloudsift rules test {rule}`",
+          file=sys.stderr)
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    files, _ = _load(args)
+    found = coverage.build(files)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / LAYER_FILE).write_text(json.dumps(coverage.layer(found), indent=2) + "\n")
+        (args.out / PAGE_FILE).write_text(coverage_html.render(found, args.out), encoding="utf-8")
+    except OSError as exc:
+        raise CloudsiftError(f"cannot write the coverage to {args.out}: {exc}") from None
+    print(args.out / LAYER_FILE)
+    print(args.out / PAGE_FILE)
+    print(f"{found.covered}/{found.techniques} {coverage.MATRIX_PLATFORM} techniques covered by {len(found.rules)} "
+          "rule(s)", file=sys.stderr)
+    return 0

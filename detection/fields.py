@@ -2,6 +2,10 @@
 
 Derived from the one field map (normalizer.field_tables.FIELD_TABLES[*].fields, DESIGN decision 1):
 a rule written against AWS's own names queries exactly the field the normalizer fills.
+
+What AWS does not name, the normalizer derives (`event.outcome` of a console sign-in, `source.ip`,
+the typed `…console_login.additional_eventdata.mfa_used`): a rule names such a field by its ECS
+name. Only derived fields are reachable that way, so a value AWS names has one name in rules.
 """
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from normalizer.field_tables import FIELD_TABLES
+from normalizer.mapping import NOT_INDEXED
 
 PRODUCT = "aws"
 # Sigma logsource `service` → cloudsift log type. `cloudtrail` is SigmaHQ's own name; the other
@@ -25,7 +30,17 @@ class Target:
 
 
 class UnknownField(LookupError):
-    """A native field name the field map does not know for that source."""
+    """A field name the field map does not know for that source; `hint` may say what was meant."""
+
+    def __init__(self, name: str, hint: str = "") -> None:
+        super().__init__(name)
+        self.name = name
+        self.hint = hint
+
+    def describe(self, service: str) -> str:
+        """The one-line message rules check prints."""
+        message = f"field {self.name!r} is not in cloudsift's field map for {PRODUCT}/{service}"
+        return f"{message} ({self.hint})" if self.hint else message
 
 
 @cache
@@ -38,13 +53,34 @@ def _table(service: str) -> dict[str, Target]:
     return rows
 
 
+@cache
+def _native_of(service: str) -> dict[str, str]:
+    """ECS name → the native name rules use for it (to tell a rule that named the ECS field)."""
+    return {t.ecs: native for native, t in reversed(_table(service).items())}
+
+
+@cache
+def _derived(service: str) -> dict[str, Target]:
+    """Searchable ECS fields the normalizer fills from no native field of their own, by ECS name."""
+    named = _native_of(service)
+    rows: dict[str, Target] = {}
+    for f in FIELD_TABLES[SERVICES[service]].fields:
+        searchable = f.type not in ("object", "flattened") and f.ecs not in NOT_INDEXED
+        if f.native is None and searchable and f.ecs not in named:
+            rows.setdefault(f.ecs, Target(f.ecs, f.type))
+    return rows
+
+
 def datasets(service: str) -> tuple[str, ...]:
     """The event.dataset values a source's documents carry."""
     return FIELD_TABLES[SERVICES[service]].datasets
 
 
 def resolve(service: str, native: str) -> Target:
-    """The ECS target of `native` for `service`; a key below a flattened object stays keyed under it."""
+    """The ECS target of `native` for `service`; a key below a flattened object stays keyed under it.
+
+    A name that is no native one may be the ECS name of a derived field (`event.outcome`).
+    """
     table = _table(service)
     if native in table:
         return table[native]
@@ -56,6 +92,10 @@ def resolve(service: str, native: str) -> Target:
             return Target(f"{parent.ecs}.{rest}", "flattened")
         step, _, rest = rest.partition(".")
         head = f"{head}.{step}"
+    if native in (derived := _derived(service)):
+        return derived[native]
+    if native in (ecs := _native_of(service)):
+        raise UnknownField(native, f"it is the ECS field of {ecs[native]!r}: name that")
     raise UnknownField(native)
 
 
