@@ -106,3 +106,16 @@ def test_registry_reads_the_same_tables() -> None:
     for name, kind in LOG_TYPES.items():
         assert kind.fields is FIELD_TABLES[name].fields
         assert kind.datasets is FIELD_TABLES[name].datasets
+
+
+def test_the_rules_check_and_compile_commands_run_without_the_native_core() -> None:
+    """`cloudsift rules check` and `rules compile` over the pack need only the Python dependencies."""
+    out = _without_native("""
+        import contextlib, io, json, sys
+        from cloudsift.cli import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            checked = main(["rules", "check", "rules/"])
+            compiled = main(["rules", "compile", "--target", "lucene", "rules/vpcflow/"])
+        print(json.dumps({"check": checked, "compile": compiled, "native_loaded": "normalizer._native" in sys.modules}))
+    """)
+    assert out == {"check": 0, "compile": 0, "native_loaded": False}
