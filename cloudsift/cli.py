@@ -98,11 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:
-        status = library_status(exc)
-        if status is None or args.debug:
+        code = library_status(exc)
+        if code is None or args.debug:
             raise
         print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return status
+        return code
 
 
 if __name__ == "__main__":

@@ -373,7 +373,7 @@ def _info(cfg: NodeConfig, password: str, reused: bool, notice: str = "") -> Nod
                              f"it is not the node of {cfg.home}")
     if status != 200:
         raise CloudsiftError(f"the node at {cfg.url} answered HTTP {status}")
-    node = next(iter(nodes.get("nodes", {}).values()), {})
+    node: dict = next(iter(nodes.get("nodes", {}).values()), {})
     data = node.get("settings", {}).get("path", {}).get("data")
     if (data if isinstance(data, list) else [data]) != [str(cfg.home / "data")]:
         raise CloudsiftError(f"the node at {cfg.url} keeps its data in {data}: it is not the node of {cfg.home}")

@@ -1,5 +1,6 @@
 """Types of the native core (normalizer/native, Rust): what normalizer/cloudtrail/ and normalizer/vpcflow/ call."""
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TypeAlias
 
 from normalizer.records import RawRecord
@@ -12,21 +13,21 @@ class CloudTrail:
     def __init__(
         self,
         *,
-        copied: list[tuple[str, str, str]],
-        objects: list[tuple[str, str]],
-        flattened_objects: list[tuple[str, str]],
+        copied: Sequence[tuple[str, str, str]],
+        objects: Sequence[tuple[str, str]],
+        flattened_objects: Sequence[tuple[str, str]],
         flattened_max_depth: int,
-        known: set[str],
-        categories: Mapping[str, tuple[list[str], list[str]]],
-        related: Mapping[str, list[str]],
-        targets: Mapping[tuple[str, str], list[str]],
-        hosts: list[str],
-        user_resource_types: set[str],
-        host_resource_types: set[str],
-        service_resource_types: set[str],
-        host_id_prefixes: list[str],
-        service_id_prefixes: list[str],
-        user_identity_types: set[str],
+        known: AbstractSet[str],
+        categories: Mapping[str, tuple[Sequence[str], Sequence[str]]],
+        related: Mapping[str, Sequence[str]],
+        targets: Mapping[tuple[str, str], Sequence[str]],
+        hosts: Sequence[str],
+        user_resource_types: AbstractSet[str],
+        host_resource_types: AbstractSet[str],
+        service_resource_types: AbstractSet[str],
+        host_id_prefixes: Sequence[str],
+        service_id_prefixes: Sequence[str],
+        user_identity_types: AbstractSet[str],
         ecs_version: str,
         epochs: tuple[int, int],
     ) -> None: ...
@@ -54,9 +55,9 @@ class FlowPlan:
 
     def __init__(
         self,
-        columns: list[tuple[str, str, list[str]]],
+        columns: Sequence[tuple[str, str, Sequence[str]]],
         transports: Mapping[int, str],
-        flag_names: list[str],
+        flag_names: Sequence[str],
         epochs: tuple[int, int],
         ecs_version: str,
     ) -> None: ...

@@ -265,7 +265,7 @@ def _value(hint: Any, value: Any, path: str, problems: list[str]) -> Any:
     if dataclasses.is_dataclass(hint):
         if hint is SourceConfig and isinstance(value, str):
             value = {"url": value}  # `sources: [s3://bucket/prefix]` is the common short form
-        return _build(hint, value, path, problems)
+        return _build(typing.cast(type, hint), value, path, problems)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value) if abs(value) < 2 ** 1023 else math.inf  # float() of a huge int raises
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):

@@ -56,7 +56,7 @@ class Stats:
 
     def as_dict(self) -> dict:
         """Counters as a JSON-ready dict (errors capped: a summary is not a log)."""
-        out = {k: getattr(self, k) for k in self.__slots__ if k != "errors"}  # type: ignore[attr-defined]
+        out = {k: getattr(self, k) for k in self.__slots__ if k != "errors"}
         out["errors"] = self.errors[:20]
         return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 import orjson
 from elasticsearch import ApiError, Elasticsearch
@@ -68,7 +69,7 @@ def all_datasets() -> tuple[str, ...]:
     return tuple(sorted({d for kind in LOG_TYPES.values() for d in kind.datasets}))
 
 
-DEADLETTER_MAPPINGS = {
+DEADLETTER_MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
         "@timestamp": {"type": "date"},

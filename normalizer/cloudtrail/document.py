@@ -23,7 +23,7 @@ from normalizer.timestamps import MAX_EPOCH, MIN_EPOCH
 _FLATTENED_ONLY = (("insightDetails", "insight_details"), ("edgeDeviceDetails", "edge_device_details"))
 
 _PLAN = _native.CloudTrail(
-    copied=[(f.native, f.ecs, f.type) for f in table.COPIED],
+    copied=[(f.native, f.ecs, f.type) for f in table.COPIED if f.native is not None],
     objects=list(table.OBJECTS),
     flattened_objects=list(_FLATTENED_ONLY),
     flattened_max_depth=FLATTENED_MAX_DEPTH,

@@ -41,7 +41,7 @@ def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | Normal
             return
         break
     for item in lines:  # every other line: this loop runs by the billion, so it is kept bare
-        if item.__class__ is tuple:
+        if isinstance(item, tuple):
             number, offset, text = item
             yield RawRecord(text, source, number, offset, None, header)
         else:
