@@ -1,0 +1,97 @@
+"""`cloudsift deploy es|kibana`: put what the pack needs into a cluster or Kibana, idempotently."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from cloudsift.errors import CloudsiftError
+
+EXIT_STATUS = """exit status:
+  0  done, or nothing to do ("no changes"); with --dry-run: the diff was printed
+  1  deploy kibana: some rules were refused (each is named)
+  2  usage or environment: a bad option, an unreachable or refusing cluster or Kibana"""
+ROLES_PATHS = """roles go one of two ways:
+  security API   PUT /_security/role/<name> (and POST /_security/api_key): a full cluster,
+                 whenever --es or ELASTICSEARCH_URL names it
+  file realm     roles.yml, users, users_roles in the node's config directory: the local node
+                 (`cloudsift es start`, which has no role API) when no URL is given, or the
+                 directory named by --file-realm; the node reloads them within seconds"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the `deploy` subcommand group."""
+    p = sub.add_parser("deploy", help="install templates, roles and rules into Elasticsearch and Kibana",
+                       description="Put what cloudsift needs into a cluster or Kibana. Every action is "
+                       "idempotent: a second run changes nothing and says \"no changes\".",
+                       epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    e = actions.add_parser("es", help="templates, state indices, least-privilege roles, API keys",
+                           description="Install or update the templates of every data stream (data, "
+                           "dead letters, alerts), the shipper's and the detector's state indices, and "
+                           "the roles of the shipper, the detector and the analyst.",
+                           epilog=f"{ROLES_PATHS}\n\n{EXIT_STATUS}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("--es", metavar="URL", help="Elasticsearch URL (default: ELASTICSEARCH_URL, else the local node)")
+    e.add_argument("--namespace", default="default", help="data stream namespace (default: default)")
+    e.add_argument("--state-index", help="the shipper's checkpoint index (default: cloudsift-state)")
+    e.add_argument("--detector-state-index", help="the detector's state index (default: cloudsift-detector-state)")
+    e.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
+    e.add_argument("--api-keys", action="store_true",
+                   help="also create credentials for each user that has none: an API key (security API) or a "
+                        "file-realm user with a password; each is printed once, here, and never again")
+    e.add_argument("--file-realm", type=Path, metavar="DIR",
+                   help="write roles (and users) into the file realm of the node whose config directory is DIR")
+    e.set_defaults(run=_es)
+
+
+def _es(args: argparse.Namespace) -> int:
+    from cloudsift import localnode
+    from cloudsift.elastic import connect, settings_from_env
+    from deploy import es
+    from deploy.changes import apply
+    from deploy.filerealm import FileRealm
+    from deploy.roles import Names
+    from deploy.security import SecurityApi
+    from shipper.errors import ShipperError
+    from shipper.templates import DETECTOR_STATE_INDEX, SHIPPER_STATE_INDEX, check_namespace
+
+    try:
+        names = Names(check_namespace(args.namespace), args.state_index or SHIPPER_STATE_INDEX,
+                      args.detector_state_index or DETECTOR_STATE_INDEX)
+    except ShipperError as exc:
+        raise CloudsiftError(str(exc)) from None
+    client = connect(settings_from_env(args.es))
+    store: es.RoleStore
+    if args.file_realm is not None:
+        store = FileRealm(_config_dir(args.file_realm))
+    elif args.es is None and not os.environ.get("ELASTICSEARCH_URL"):
+        store = FileRealm(_config_dir(localnode.default_config().home / "config"))
+    else:
+        store = SecurityApi(client)
+    print(f"deploy es: namespace {names.namespace}, roles through {store.where()}", file=sys.stderr)
+    changes = es.plan(client, names, store, credentials=args.api_keys)
+    return _report(changes, args.dry_run, apply)
+
+
+def _config_dir(path: Path) -> Path:
+    if not (path / "elasticsearch.yml").is_file():
+        raise CloudsiftError(f"{path} is not a node's config directory (no elasticsearch.yml in it)")
+    return path
+
+
+def _report(changes: list, dry_run: bool, apply) -> int:  # noqa: ANN001  deploy.changes.apply
+    """Print the diff; apply it unless `dry_run`; print what the changes said (credentials) once."""
+    if not changes:
+        print("no changes")
+        return 0
+    for change in changes:
+        print("\n".join(change.describe()))
+    if dry_run:
+        print(f"dry run: {len(changes)} change(s) not applied")
+        return 0
+    for line in apply(changes):
+        print(line)  # a credential: shown once, here; never logged or stored in clear
+    print(f"applied {len(changes)} change(s)")
+    return 0
