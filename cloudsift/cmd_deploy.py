@@ -4,9 +4,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloudsift.errors import CloudsiftError
+
+if TYPE_CHECKING:  # the libraries are imported when a command runs: `cloudsift --help` must start fast
+    from deploy.changes import Change
 
 EXIT_STATUS = """exit status:
   0  done, or nothing to do ("no changes"); with --dry-run: the diff was printed
@@ -81,7 +86,7 @@ def _config_dir(path: Path) -> Path:
     return path
 
 
-def _report(changes: list, dry_run: bool, apply) -> int:  # noqa: ANN001  deploy.changes.apply
+def _report(changes: list[Change], dry_run: bool, apply: Callable[[list[Change]], list[str]]) -> int:
     """Print the diff; apply it unless `dry_run`; print what the changes said (credentials) once."""
     if not changes:
         print("no changes")
