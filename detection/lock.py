@@ -1,0 +1,141 @@
+"""Rule versions by content: a rule's version moves only when what it compiles to (or says) changes.
+
+Every rule is built once: its Kibana detection rule (when Kibana can run it) and a content hash over
+that rule and the Sigma documents of its file (YAML as data: comments and layout do not count; the
+samples do not either). The version lock (`rules/version.lock.json`, kept in the repository, as
+Elastic's detection-rules keeps its own) records each rule id's hash and version: `rules lock`
+bumps the version of exactly the rules whose hash changed, and `deploy kibana` and `rules package`
+take the versions from it. A rule that left the pack keeps its entry, so coming back it goes on
+from its last version instead of starting again below what Kibana holds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from detection.errors import RuleError
+from detection.pack import RuleFile
+from detection.targets import Output, compile_files
+
+LOCK_NAME = "version.lock.json"
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltRule:
+    """One rule file as the pack ships it: its Kibana rule (or why Kibana cannot run it) and its hash."""
+
+    file: RuleFile
+    rule_id: str
+    title: str
+    sha256: str
+    kibana: dict | None
+    kibana_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A rule's entry in the version lock."""
+
+    title: str
+    file: str  # relative to the lock file's folder
+    sha256: str
+    version: int
+
+
+def _canonical(value: object) -> bytes:
+    # default=str: YAML reads `date: 2026-11-20` as a date, which JSON spells as its ISO text.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+# Set per deployment from the lock, so never part of the content they describe.
+_NOT_CONTENT = frozenset({"version", "meta"})
+
+
+def content_hash(source: str, kibana: dict | None) -> str:
+    """sha256 over a rule file's Sigma documents (its YAML text, read as data) and its Kibana rule
+    without version and meta."""
+    documents = [d for d in yaml.safe_load_all(source) if d is not None]
+    compiled = {k: v for k, v in kibana.items() if k not in _NOT_CONTENT} if kibana is not None else None
+    return hashlib.sha256(_canonical({"sigma": documents, "kibana": compiled})).hexdigest()
+
+
+def build(files: Iterable[RuleFile]) -> list[BuiltRule]:
+    """Every rule file compiled for Kibana (or refused, with the reason) and hashed, in file order."""
+    files = list(files)
+    out = []
+    for file, compiled in zip(files, compile_files("kibana", files), strict=True):
+        kibana = compiled.query if isinstance(compiled, Output) and isinstance(compiled.query, dict) else None
+        error = compiled.message if isinstance(compiled, RuleError) else None
+        out.append(BuiltRule(file, str(file.rule.id), file.rule.title, content_hash(file.path.read_text(), kibana), kibana,
+                              error))
+    return out
+
+
+def read_lock(path: Path) -> dict[str, Locked]:
+    """Rule id → its entry; {} when there is no lock yet."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+        return {rule_id: Locked(e["title"], e["file"], e["sha256"], int(e["version"])) for rule_id, e in data.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RuleError(f"not a version lock: {exc}", str(path)) from None
+
+
+def write_lock(path: Path, lock: dict[str, Locked]) -> None:
+    """The lock as sorted, indented JSON (one line per field: a change reads well in a diff)."""
+    data = {rule_id: {"title": e.title, "file": e.file, "sha256": e.sha256, "version": e.version}
+            for rule_id, e in sorted(lock.items())}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Bump:
+    """A rule whose version the lock moves: from 0 for a rule new to the lock."""
+
+    rule_id: str
+    file: str
+    old: int
+    new: int
+
+
+def relock(lock: dict[str, Locked], built: Iterable[BuiltRule], root: Path) -> tuple[dict[str, Locked], list[Bump]]:
+    """The lock with every built rule at its current hash, and the versions that moved."""
+    out = dict(lock)
+    bumps = []
+    for rule in built:
+        where = _relative(rule.file.path, root)
+        known = lock.get(rule.rule_id)
+        if known is None:
+            out[rule.rule_id] = Locked(rule.title, where, rule.sha256, 1)
+            bumps.append(Bump(rule.rule_id, where, 0, 1))
+        elif known.sha256 != rule.sha256:
+            out[rule.rule_id] = Locked(rule.title, where, rule.sha256, known.version + 1)
+            bumps.append(Bump(rule.rule_id, where, known.version, known.version + 1))
+        elif (known.title, known.file) != (rule.title, where):  # moved or renamed: same content, same version
+            out[rule.rule_id] = replace(known, title=rule.title, file=where)
+    return out, bumps
+
+
+def stale(lock: dict[str, Locked], built: Iterable[BuiltRule]) -> list[BuiltRule]:
+    """The rules whose content the lock does not record (new, or changed since `rules lock`)."""
+    return [r for r in built if r.rule_id not in lock or lock[r.rule_id].sha256 != r.sha256]
+
+
+def versioned(rule: BuiltRule, version: int) -> dict | None:
+    """The Kibana rule with its version from the lock and its hash in `meta` (what deploy compares)."""
+    if rule.kibana is None:
+        return None
+    return {**rule.kibana, "version": version, "meta": {"cloudsift": {"sha256": rule.sha256}}}
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
