@@ -12,8 +12,8 @@ from cloudsift.elastic import connect, settings_from_env
 from cloudsift.errors import CloudsiftError
 from detection.check import Problem, check
 from detection.lock import LOCK_NAME, build, read_lock, relock, stale, write_lock
-from detection.package import write_package
 from detection.pack import RuleFile, load_all, load_pack
+from detection.package import write_package
 from detection.ruletest import report, run
 from detection.targets import TARGETS, Output, compile_files
 

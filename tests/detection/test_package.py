@@ -12,8 +12,8 @@ import pytest
 from cloudsift.cli import main
 from detection.errors import RuleError
 from detection.lock import LOCK_NAME, build, versioned
-from detection.package import load_package, read_manifest
 from detection.pack import load_pack
+from detection.package import load_package, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
