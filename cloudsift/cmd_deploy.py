@@ -50,6 +50,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write roles (and users) into the file realm of the node whose config directory is DIR")
     e.set_defaults(run=_es)
 
+    k = actions.add_parser("kibana", help="detection rules and data views into a Kibana space",
+                           description="Import the pack's new and changed detection rules (rule_id = Sigma id, "
+                           "version from the version lock) and create the data views analysts need: one per "
+                           "dataset, one for the alerts. Kibana: --kibana or KIBANA_URL, with KIBANA_API_KEY.",
+                           epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
+    k.add_argument("--kibana", metavar="URL", help="Kibana URL (default: KIBANA_URL)")
+    k.add_argument("--space", default="default", help="Kibana space id (default: default)")
+    k.add_argument("--package", type=Path, metavar="FILE",
+                   help="deploy this `rules package` artifact (or its unpacked folder) instead of the checkout")
+    k.add_argument("--lock", type=Path, help="version lock of the checkout's rules (default: rules/version.lock.json)")
+    k.add_argument("--prune", action="store_true", help="delete rules of ours (tag cloudsift) that left the pack")
+    k.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
+    k.set_defaults(run=_kibana)
+
 
 def _es(args: argparse.Namespace) -> int:
     from cloudsift import localnode
@@ -100,3 +115,50 @@ def _report(changes: list[Change], dry_run: bool, apply: Callable[[list[Change]]
         print(line)  # a credential: shown once, here; never logged or stored in clear
     print(f"applied {len(changes)} change(s)")
     return 0
+
+
+def _pack_rules(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
+    """The Kibana rules to deploy, and a note for each rule Kibana cannot run (the detector runs those)."""
+    if args.package is not None:
+        from detection.package import load_package
+
+        packaged = load_package(args.package)
+        return ([r.kibana for r in packaged if r.kibana is not None],
+                [f"{r.file}: {r.kibana_error}" for r in packaged if r.kibana is None])
+    from cloudsift.cmd_rules import DEFAULT_LOCK, load_rules
+    from detection.lock import build, deployable, read_lock
+
+    built = build(load_rules(args.paths)[0])
+    notes = [f"{b.file.path}: {b.kibana_error}" for b in built if b.kibana is None]
+    return deployable(built, read_lock(args.lock or DEFAULT_LOCK)), notes
+
+
+def _kibana(args: argparse.Namespace) -> int:
+    from deploy import kibana
+    from deploy.changes import apply
+    from deploy.kibana_api import KibanaApi
+
+    url = args.kibana or os.environ.get("KIBANA_URL")
+    if not url:
+        raise CloudsiftError("no Kibana configured: pass --kibana URL or set KIBANA_URL (and KIBANA_API_KEY)")
+    rules, notes = _pack_rules(args)
+    api = KibanaApi(url, os.environ.get("KIBANA_API_KEY", ""), args.space)
+    print(f"deploy kibana: {len(rules)} rule(s) into {api.where()}", file=sys.stderr)
+    for note in notes:
+        print(f"note: not a Kibana rule, `cloudsift detect` runs it: {note}", file=sys.stderr)
+    rule_plan = kibana.plan_rules(api, rules, args.prune)
+    views = kibana.plan_views(api)
+    for kept in rule_plan.kept:
+        print(f"note: kept, not in the pack (--prune deletes it): {kept}", file=sys.stderr)
+    changes = [*rule_plan.imports, *rule_plan.deletes, *views]
+    if not changes or args.dry_run:
+        return _report(changes, args.dry_run, apply)
+    for change in changes:
+        print("\n".join(change.describe()))
+    outcome = kibana.apply_rules(api, rule_plan)
+    apply(views)
+    for rule_id, message in sorted(outcome.refused.items()):
+        print(f"cloudsift: error: Kibana refused rule {rule_id}: {message}", file=sys.stderr)
+    print(f"imported {outcome.imported} rule(s), deleted {outcome.deleted}, {len(views)} data view change(s)"
+          + (f"; {len(outcome.refused)} rule(s) refused" if outcome.refused else ""))
+    return 1 if outcome.refused else 0

@@ -88,8 +88,13 @@ def _library() -> list[str]:
     return [p for p in DEFAULT_PATHS if Path(p).is_dir()]
 
 
+def load_rules(paths: list[str]) -> tuple[list[RuleFile], SigmaCollection]:
+    """The rule files under `paths` (default: the pack), correlation references resolved by the pack."""
+    return load_pack(paths or DEFAULT_PATHS, _library())
+
+
 def _load(args: argparse.Namespace) -> tuple[list[RuleFile], SigmaCollection]:
-    return load_pack(args.paths or DEFAULT_PATHS, _library())
+    return load_rules(args.paths)
 
 
 def _check(args: argparse.Namespace) -> int:

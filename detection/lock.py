@@ -134,6 +134,18 @@ def versioned(rule: BuiltRule, version: int) -> dict | None:
     return {**rule.kibana, "version": version, "meta": {"cloudsift": {"sha256": rule.sha256}}}
 
 
+def deployable(built: Iterable[BuiltRule], lock: dict[str, Locked]) -> list[dict]:
+    """The Kibana rules of `built`, versioned from `lock`; a RuleError names every rule the lock does not
+    record as it is (a version must never be guessed: run `rules lock` and commit the lock)."""
+    built = list(built)
+    outdated = stale(lock, built)
+    if outdated:
+        names = ", ".join(str(r.file.path) for r in outdated)
+        raise RuleError(f"the version lock does not record these rules as they are: {names}; "
+                        "run `cloudsift rules lock` (and commit the lock)")
+    return [rule for b in built if (rule := versioned(b, lock[b.rule_id].version)) is not None]
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
