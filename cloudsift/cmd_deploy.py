@@ -37,8 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            description="Install or update the templates of every data stream (data, "
                            "dead letters, alerts), the shipper's and the detector's state indices, and "
                            "the roles of the shipper, the detector and the analyst.",
-                           epilog=f"{ROLES_PATHS}\n\n{EXIT_STATUS}", formatter_class=argparse.RawDescriptionHelpFormatter)
-    e.add_argument("--es", metavar="URL", help="Elasticsearch URL (default: ELASTICSEARCH_URL, else the local node)")
+                           epilog=f"{ROLES_PATHS}\n\n{EXIT_STATUS}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("--es", metavar="URL",
+                   help="Elasticsearch URL (default: ELASTICSEARCH_URL, else the local node)")
     e.add_argument("--namespace", default="default", help="data stream namespace (default: default)")
     e.add_argument("--state-index", help="the shipper's checkpoint index (default: cloudsift-state)")
     e.add_argument("--detector-state-index", help="the detector's state index (default: cloudsift-detector-state)")

@@ -64,10 +64,10 @@ def template_changes(client: Elasticsearch, namespace: str) -> list[Change]:
 def index_changes(client: Elasticsearch, names: Names) -> list[Change]:
     """The state indices: created with their mappings, or given the fields they lack."""
     out = []
+    lenient = client.options(ignore_status=404)
     for index, mappings in ((names.shipper_state, STATE_MAPPINGS),
                             (names.detector_state, templates.DETECTOR_STATE_MAPPINGS)):
-        found = refused(f"read index {index}",
-                        lambda index=index: client.options(ignore_status=404).indices.get_mapping(index=index).body)
+        found = refused(f"read index {index}", lambda index=index: lenient.indices.get_mapping(index=index).body)
         if index not in found:
             out.append(Change("index", index, True, run=lambda index=index, mappings=mappings: refused(
                 f"create index {index}", lambda: client.indices.create(index=index, mappings=mappings))))
@@ -86,6 +86,6 @@ def plan(client: Elasticsearch, names: Names, store: RoleStore, credentials: boo
     key for each user of the system that has none."""
     wanted = roles.descriptors(names)
     # One name for the role and its user (or API key): what each is for reads the same everywhere.
-    users = {roles.role_name(user, names.namespace): roles.role_name(user, names.namespace) for user in roles.USERS}
+    users = {name: name for name in (roles.role_name(user, names.namespace) for user in roles.USERS)}
     return [*template_changes(client, names.namespace), *index_changes(client, names),
             *store.plan_roles(wanted), *(store.plan_credentials(wanted, users) if credentials else [])]

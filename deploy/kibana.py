@@ -89,7 +89,8 @@ def apply_rules(api: KibanaApi, plan: RulePlan) -> RuleOutcome:
         deleted = int(summary.get("succeeded", 0))
         for error in answer.get("attributes", {}).get("errors", []):
             for rule in error.get("rules", []):
-                refused[str(rule.get("id"))] = f"delete: HTTP {error.get('status_code', '?')} {error.get('message', '')}"
+                status = error.get("status_code", "?")
+                refused[str(rule.get("id"))] = f"delete: HTTP {status} {error.get('message', '')}"
     return RuleOutcome(imported, deleted, refused)
 
 
@@ -108,7 +109,8 @@ def plan_views(api: KibanaApi) -> list[Change]:
     for view_id, view in data_views().items():
         if view_id not in existing:
             out.append(Change("data view", f"{view_id} ({view['title']})", True,
-                              run=lambda view_id=view_id, view=view: api.create_data_view({"id": view_id, **view})))
+                              run=lambda view_id=view_id, view=view: api.create_data_view({"id": view_id,
+                                                                                            **view})))
             continue
         lines = changed(api.data_view(view_id), view)
         if lines:

@@ -88,7 +88,8 @@ class KibanaApi:
     def import_rules(self, rules: list[dict]) -> dict:
         """Create or overwrite `rules` by rule_id in one multipart NDJSON upload (`POST …/rules/_import`)."""
         ndjson = "".join(json.dumps(rule, sort_keys=True) + "\n" for rule in rules).encode()
-        body, content_type = urllib3.encode_multipart_formdata({"file": ("rules.ndjson", ndjson, "application/ndjson")})
+        upload = {"file": ("rules.ndjson", ndjson, "application/ndjson")}
+        body, content_type = urllib3.encode_multipart_formdata(upload)
         return self._call("POST", self._path("/api/detection_engine/rules/_import"), {"overwrite": "true"},
                           body, content_type)
 

@@ -53,7 +53,8 @@ class SecurityApi:
             stale = [k["id"] for k in keys]
             lines = (f"~ invalidate {len(stale)} key(s) with other role descriptors",) if stale else ()
             out.append(Change("api key", user, not stale, lines,
-                              run=lambda user=user, wanted=wanted, stale=stale: self._new_key(user, wanted, stale)))
+                              run=lambda user=user, wanted=wanted, stale=stale: self._new_key(
+                                  user, wanted, stale)))
         return out
 
     def _put_role(self, name: str, body: dict) -> None:
@@ -61,7 +62,8 @@ class SecurityApi:
 
     def _new_key(self, name: str, descriptors: dict, stale: list[str]) -> str:
         if stale:
-            refused(f"invalidate the API keys of {name}", lambda: self.client.security.invalidate_api_key(ids=stale))
+            refused(f"invalidate the API keys of {name}",
+                    lambda: self.client.security.invalidate_api_key(ids=stale))
         made = refused(f"create API key {name}", lambda: self.client.security.create_api_key(
             name=name, role_descriptors=descriptors, metadata={"managed_by": "cloudsift"}).body)
         return f"{name}: ELASTICSEARCH_API_KEY={made['encoded']}"

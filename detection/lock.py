@@ -1,8 +1,10 @@
 """Rule versions by content: a rule's version moves only when what it compiles to (or says) changes.
 
-Every rule is built once: its Kibana detection rule (when Kibana can run it) and a content hash over
-that rule and the Sigma documents of its file (YAML as data: comments and layout do not count; the
-samples do not either). The version lock (`rules/version.lock.json`, kept in the repository, as
+Every rule is built once: its Kibana detection rule (when Kibana can run it) and a content hash of
+what it compiles to: the Kibana rule, and what `cloudsift detect` runs (the Query DSL search and, for
+a correlation, its parameters: kind, group-by, timespan, condition). Whatever does
+not reach either (comments, layout, `status`, `date`, the samples) does not move the version; a new
+compiler that writes another query does. The version lock (`rules/version.lock.json`, kept in the repository, as
 Elastic's detection-rules keeps its own) records each rule id's hash and version: `rules lock`
 bumps the version of exactly the rules whose hash changed, and `deploy kibana` and `rules package`
 take the versions from it. A rule that left the pack keeps its entry, so coming back it goes on
@@ -13,11 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import yaml
-
+from detection.compiler import Compiled, LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile
 from detection.targets import Output, compile_files
@@ -48,31 +49,32 @@ class Locked:
 
 
 def _canonical(value: object) -> bytes:
-    # default=str: YAML reads `date: 2026-11-20` as a date, which JSON spells as its ISO text.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # Set per deployment from the lock, so never part of the content they describe.
 _NOT_CONTENT = frozenset({"version", "meta"})
 
 
-def content_hash(source: str, kibana: dict | None) -> str:
-    """sha256 over a rule file's Sigma documents (its YAML text, read as data) and its Kibana rule
-    without version and meta."""
-    documents = [d for d in yaml.safe_load_all(source) if d is not None]
+def content_hash(kibana: dict | None, detector: Compiled) -> str:
+    """sha256 over a rule's compiled forms: its Kibana rule without version and meta, its DSL search and
+    correlation."""
     compiled = {k: v for k, v in kibana.items() if k not in _NOT_CONTENT} if kibana is not None else None
-    return hashlib.sha256(_canonical({"sigma": documents, "kibana": compiled})).hexdigest()
+    correlation = asdict(detector.correlation) if detector.correlation is not None else None
+    content = {"kibana": compiled, "dsl": detector.dsl(), "correlation": correlation}
+    return hashlib.sha256(_canonical(content)).hexdigest()
 
 
 def build(files: Iterable[RuleFile]) -> list[BuiltRule]:
     """Every rule file compiled for Kibana (or refused, with the reason) and hashed, in file order."""
     files = list(files)
+    detector = LuceneCompiler()  # every rule compiles to a search (else it is no rule of the pack: RuleError)
     out = []
-    for file, compiled in zip(files, compile_files("kibana", files), strict=True):
-        kibana = compiled.query if isinstance(compiled, Output) and isinstance(compiled.query, dict) else None
-        error = compiled.message if isinstance(compiled, RuleError) else None
-        out.append(BuiltRule(file, str(file.rule.id), file.rule.title, content_hash(file.path.read_text(), kibana), kibana,
-                              error))
+    for file, kibana in zip(files, compile_files("kibana", files), strict=True):
+        rule = kibana.query if isinstance(kibana, Output) and isinstance(kibana.query, dict) else None
+        error = kibana.message if isinstance(kibana, RuleError) else None
+        out.append(BuiltRule(file, str(file.rule.id), file.rule.title, content_hash(rule, detector.file(file)),
+                             rule, error))
     return out
 
 
@@ -82,7 +84,8 @@ def read_lock(path: Path) -> dict[str, Locked]:
         return {}
     try:
         data = json.loads(path.read_text())
-        return {rule_id: Locked(e["title"], e["file"], e["sha256"], int(e["version"])) for rule_id, e in data.items()}
+        return {rule_id: Locked(e["title"], e["file"], e["sha256"], int(e["version"]))
+                for rule_id, e in data.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RuleError(f"not a version lock: {exc}", str(path)) from None
 
@@ -104,7 +107,8 @@ class Bump:
     new: int
 
 
-def relock(lock: dict[str, Locked], built: Iterable[BuiltRule], root: Path) -> tuple[dict[str, Locked], list[Bump]]:
+def relock(lock: dict[str, Locked], built: Iterable[BuiltRule],
+           root: Path) -> tuple[dict[str, Locked], list[Bump]]:
     """The lock with every built rule at its current hash, and the versions that moved."""
     out = dict(lock)
     bumps = []
@@ -125,6 +129,11 @@ def relock(lock: dict[str, Locked], built: Iterable[BuiltRule], root: Path) -> t
 def stale(lock: dict[str, Locked], built: Iterable[BuiltRule]) -> list[BuiltRule]:
     """The rules whose content the lock does not record (new, or changed since `rules lock`)."""
     return [r for r in built if r.rule_id not in lock or lock[r.rule_id].sha256 != r.sha256]
+
+
+def kibana_sha256(rule: dict) -> str:
+    """sha256 of a deployed Kibana rule as the package's NDJSON holds it (sorted keys), for the manifest."""
+    return hashlib.sha256(_canonical(rule)).hexdigest()
 
 
 def versioned(rule: BuiltRule, version: int) -> dict | None:

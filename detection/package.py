@@ -1,4 +1,4 @@
-"""The rule pack as a release artifact that `deploy kibana` and `detect` accept (docs/deploy.md, "Rule packages").
+"""The rule pack as a release artifact that `deploy kibana` and `detect` accept (docs/deploy.md).
 
 `cloudsift-rules-<version>.tar.gz` holds one folder, `cloudsift-rules-<version>/`, with
 `manifest.json`, `kibana.ndjson` (the detection rules, versions from the lock, Kibana's import
@@ -6,9 +6,9 @@ format) and `rules/…` (each Sigma rule file and its samples, as in the reposit
 the tool's own plus a digest of every rule's id, version and hash: the same pack gives the same
 name and, because the archive is written without times or owners, the same bytes.
 
-`load_package` reads either the archive or its unpacked folder, checks every file against the
-manifest, and gives each rule with its Sigma source loaded (correlation references resolved) and
-its Kibana rule.
+`load_package` reads either the archive or its unpacked folder, checks every rule file and Kibana
+rule against the manifest's sha256, and gives each rule with its Sigma source loaded (correlation
+references resolved) and its Kibana rule.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from sigma.exceptions import SigmaError
 
 from detection import attack
 from detection.errors import RuleError
-from detection.lock import BuiltRule, Locked, content_hash, versioned
+from detection.lock import BuiltRule, Locked, kibana_sha256, versioned
 from detection.pack import RuleFile, load_collection, main_rule, samples_path
 
 FORMAT = 1
@@ -81,7 +81,9 @@ def write_package(built: Iterable[BuiltRule], lock: dict[str, Locked], root: Pat
             ndjson.append(json.dumps(kibana, sort_keys=True, ensure_ascii=False))
         entries.append({"id": rule.rule_id, "title": rule.title, "file": file, "samples": samples_file,
                         "source_sha256": hashlib.sha256(blobs[file]).hexdigest(), "sha256": rule.sha256,
-                        "version": locked.version, "kibana": kibana is not None, "kibana_error": rule.kibana_error})
+                        "version": locked.version, "kibana": kibana is not None,
+                        "kibana_sha256": kibana_sha256(kibana) if kibana is not None else None,
+                        "kibana_error": rule.kibana_error})
     entries.sort(key=lambda e: e["file"])
     digest = hashlib.sha256(json.dumps(sorted((e["id"], e["version"], e["sha256"]) for e in entries)).encode())
     tools = _versions()
@@ -126,16 +128,14 @@ def load_package(path: Path) -> list[PackagedRule]:
     for entry in manifest["rules"]:
         data = files.get(entry["file"])
         if data is None or hashlib.sha256(data).hexdigest() != entry["source_sha256"]:
-            raise RuleError(f"package {path}: missing or altered (its sha256 is not the manifest's)", entry["file"])
-        text = data.decode()
+            raise RuleError(f"package {path}: missing or altered (its sha256 is not the manifest's)",
+                            entry["file"])
         rule = kibana.get(entry["id"]) if entry["kibana"] else None
-        if entry["kibana"] and (rule is None or rule.get("version") != entry["version"]):
-            raise RuleError(f"package {path}: {manifest['kibana']} lacks version {entry['version']} of this rule",
-                            entry["file"])
-        if content_hash(text, rule) != entry["sha256"]:
-            raise RuleError(f"package {path}: the rule and its Kibana rule do not hash to the manifest's sha256",
-                            entry["file"])
-        loaded.append((entry, rule, load_collection(Path(entry["file"]), text)))
+        if entry["kibana"] and (rule is None or kibana_sha256(rule) != entry["kibana_sha256"]
+                                or rule.get("version") != entry["version"]):
+            raise RuleError(f"package {path}: {manifest['kibana']} lacks version {entry['version']} of this rule "
+                            "as the manifest records it", entry["file"])
+        loaded.append((entry, rule, load_collection(Path(entry["file"]), data.decode())))
     try:  # one collection of every rule: resolves correlation references across files
         SigmaCollection([r for _, _, c in loaded for r in c.rules])
     except SigmaError as exc:

@@ -40,7 +40,7 @@ def test_new_rules_start_at_version_one(pack: Path) -> None:
 
 
 def test_editing_one_rule_bumps_exactly_that_rule(pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A changed description moves that rule to version 2; every other rule stays at 1."""
+    """A changed description (it is in the Kibana rule) moves that rule to version 2; every other rule stays at 1."""
     before = _versions(pack)
     rule = pack / ROOT_ACCOUNT
     rule.write_text(rule.read_text().replace("made an API call itself", "called an API itself"))
@@ -51,10 +51,11 @@ def test_editing_one_rule_bumps_exactly_that_rule(pack: Path, capsys: pytest.Cap
     assert {f for f in after if after[f] != before[f]} == {ROOT_ACCOUNT} and after[ROOT_ACCOUNT] == 2
 
 
-def test_comments_layout_and_samples_do_not_bump(pack: Path) -> None:
-    """YAML comments, key order and the samples beside a rule are not its content."""
+def test_what_compiles_to_nothing_does_not_bump(pack: Path) -> None:
+    """Comments, layout, `status`, `date` and the samples beside a rule reach neither Kibana nor the detector."""
     rule = pack / ROOT_ACCOUNT
-    rule.write_text("# a comment\n" + rule.read_text().replace("level: high", "level:   high  # kept"))
+    rule.write_text("# a comment\n" + rule.read_text().replace("level: high", "level:   high  # kept")
+                    .replace("status: experimental", "status: stable").replace("date: 2026-11-28", "date: 2026-12-01"))
     samples = rule.with_name("root_account_usage.samples.yaml")
     samples.write_text(samples.read_text() + "\n# one more comment\n")
     assert _lock(pack, "--check") == 0 and _lock(pack) == 0
@@ -81,6 +82,14 @@ def test_a_removed_rule_keeps_its_version(pack: Path) -> None:
     assert _lock(pack) == 0 and _versions(pack)[ROOT_ACCOUNT] == 2
     rule.write_text(text)
     assert _lock(pack) == 0 and _versions(pack)[ROOT_ACCOUNT] == 3
+
+
+def test_a_changed_detection_bumps_a_rule_kibana_cannot_run(pack: Path) -> None:
+    """A rule without a Kibana rule is versioned by the search the detector runs."""
+    rule = pack / "cloudtrail" / "console_login_success_after_failures.yml"
+    assert rule.exists() and "timespan: 10m" in rule.read_text()
+    rule.write_text(rule.read_text().replace("timespan: 10m", "timespan: 15m"))
+    assert _lock(pack) == 0 and _versions(pack)["cloudtrail/console_login_success_after_failures.yml"] == 2
 
 
 def test_repository_lock_is_current() -> None:
