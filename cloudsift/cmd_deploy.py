@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,7 +71,6 @@ def _es(args: argparse.Namespace) -> int:
     from cloudsift import localnode
     from cloudsift.elastic import connect, settings_from_env
     from deploy import es
-    from deploy.changes import apply
     from deploy.filerealm import FileRealm
     from deploy.roles import Names
     from deploy.security import SecurityApi
@@ -94,7 +92,7 @@ def _es(args: argparse.Namespace) -> int:
         store = SecurityApi(client)
     print(f"deploy es: namespace {names.namespace}, roles through {store.where()}", file=sys.stderr)
     changes = es.plan(client, names, store, credentials=args.api_keys)
-    return _report(changes, args.dry_run, apply)
+    return _report(changes, args.dry_run)
 
 
 def _config_dir(path: Path) -> Path:
@@ -103,8 +101,10 @@ def _config_dir(path: Path) -> Path:
     return path
 
 
-def _report(changes: list[Change], dry_run: bool, apply: Callable[[list[Change]], list[str]]) -> int:
+def _report(changes: list[Change], dry_run: bool) -> int:
     """Print the diff; apply it unless `dry_run`; print what the changes said (credentials) once."""
+    from deploy.changes import apply
+
     if not changes:
         print("no changes")
         return 0
@@ -154,7 +154,7 @@ def _kibana(args: argparse.Namespace) -> int:
         print(f"note: kept, not in the pack (--prune deletes it): {kept}", file=sys.stderr)
     changes = [*rule_plan.imports, *rule_plan.deletes, *views]
     if not changes or args.dry_run:
-        return _report(changes, args.dry_run, apply)
+        return _report(changes, args.dry_run)
     for change in changes:
         print("\n".join(change.describe()))
     outcome = kibana.apply_rules(api, rule_plan)
