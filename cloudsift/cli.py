@@ -17,7 +17,7 @@ from cloudsift.errors import CloudsiftError
 # pull in boto3, the Elasticsearch client, pySigma and the native normalizer (~1 s), which `--version`,
 # `--help` and `es` need not pay.
 AREAS: dict[str, tuple[str, str]] = {
-    "deploy": ("cloudsift.cmd_deploy", "install cloudsift's resources in the logging account"),
+    "deploy": ("cloudsift.cmd_deploy", "install cloudsift into an AWS account, Elasticsearch and Kibana"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
@@ -30,6 +30,7 @@ EXIT_USAGE = 2
 # The libraries' root errors (module, class) → exit status. They are looked up when an error escapes,
 # never imported for it: a command that did not load a library cannot have raised its errors.
 LIBRARY_ERRORS: dict[tuple[str, str], int] = {
+    ("deploy.errors", "DeployError"): EXIT_USAGE,
     ("detection.errors", "DetectionError"): EXIT_RULE_PROBLEM,
     ("shipper.errors", "ShipperError"): EXIT_USAGE,
 }

@@ -12,11 +12,14 @@ from cloudsift.elastic import connect, settings_from_env
 from cloudsift.errors import CloudsiftError
 from detection import coverage, coverage_html
 from detection.check import Problem, check
+from detection.lock import LOCK_NAME, build, read_lock, relock, stale, write_lock
 from detection.pack import RuleFile, load_all, load_pack
 from detection.skeleton import SKELETONS, write
+from detection.package import write_package
 from detection.targets import TARGETS, Output, compile_files
 
 DEFAULT_PATHS = ["rules"]
+DEFAULT_LOCK = Path("rules") / LOCK_NAME
 # `rules compile --format`: JSON records naming each query's rule, or Kibana's import file as is.
 FORMATS = ("records", "kibana-import")
 # `rules coverage --out DIR` writes these two files.
@@ -85,14 +88,39 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write (created if missing)")
     v.set_defaults(run=_coverage)
 
+    lock = actions.add_parser(
+        "lock", help="record each rule's content hash and version in the version lock",
+        description="Build every rule (Kibana rule and content hash) and bump the version of exactly the rules "
+                    "whose content changed since the lock; new rules start at 1. Commit the lock with the rules.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lock.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
+    lock.add_argument("--lock", type=Path, default=DEFAULT_LOCK, help=f"the lock file (default: {DEFAULT_LOCK})")
+    lock.add_argument("--check", action="store_true", help="write nothing; exit 1 if the lock is not current")
+    lock.set_defaults(run=_lock)
+
+    pkg = actions.add_parser(
+        "package", help="build the versioned release artifact that deploy and detect accept",
+        description="Update the version lock, then write cloudsift-rules-<version>.tar.gz: the Sigma sources and "
+                    "samples, the Kibana rules (NDJSON) and a manifest of ids, files, hashes and versions "
+                    "(docs/deploy.md).", epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    pkg.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: rules/)")
+    pkg.add_argument("--lock", type=Path, default=DEFAULT_LOCK, help=f"the lock file (default: {DEFAULT_LOCK})")
+    pkg.add_argument("--out", type=Path, default=Path("dist"), help="where to write the artifact (default: dist/)")
+    pkg.set_defaults(run=_package)
+
 
 def _library() -> list[str]:
     """The default pack folder, when it exists: it resolves correlation references of the named rules."""
     return [p for p in DEFAULT_PATHS if Path(p).is_dir()]
 
 
+def load_rules(paths: list[str]) -> tuple[list[RuleFile], SigmaCollection]:
+    """The rule files under `paths` (default: the pack), correlation references resolved by the pack."""
+    return load_pack(paths or DEFAULT_PATHS, _library())
+
+
 def _load(args: argparse.Namespace) -> tuple[list[RuleFile], SigmaCollection]:
-    return load_pack(args.paths or DEFAULT_PATHS, _library())
+    return load_rules(args.paths)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -158,4 +186,41 @@ def _coverage(args: argparse.Namespace) -> int:
     print(args.out / PAGE_FILE)
     print(f"{found.covered}/{found.techniques} {coverage.MATRIX_PLATFORM} techniques covered by {len(found.rules)} "
           "rule(s)", file=sys.stderr)
+    return 0
+
+
+def _relock(args: argparse.Namespace, save: bool) -> tuple[list, dict, list]:
+    """Build the pack and bring the lock up to date (on disk only if `write`): built, lock, bumps."""
+    files, _ = _load(args)
+    built = build(files)
+    lock, bumps = relock(read_lock(args.lock), built, args.lock.parent)
+    if save and (bumps or lock != read_lock(args.lock)):
+        write_lock(args.lock, lock)
+    return built, lock, bumps
+
+
+def _lock(args: argparse.Namespace) -> int:
+    if args.check:
+        files, _ = _load(args)
+        outdated = stale(read_lock(args.lock), build(files))
+        for rule in outdated:
+            print(f"{rule.file.path}: not in {args.lock} as it is now: run `cloudsift rules lock`")
+        return 1 if outdated else 0
+    _, _, bumps = _relock(args, save=True)
+    for bump in bumps:
+        print(f"{bump.file}: version {bump.old} → {bump.new}" if bump.old else f"{bump.file}: new, version 1")
+    print(f"{args.lock}: {len(bumps)} version(s) changed" if bumps else f"{args.lock}: current, no changes")
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    built, lock, bumps = _relock(args, save=True)
+    for bump in bumps:
+        print(f"{bump.file}: version {bump.old} → {bump.new}", file=sys.stderr)
+    path = write_package(built, lock, args.lock.parent, args.out)
+    for rule in built:
+        if rule.kibana is None:
+            print(f"note: {rule.file.path}: no Kibana rule ({rule.kibana_error}); `cloudsift detect` runs it",
+                  file=sys.stderr)
+    print(path)
     return 0

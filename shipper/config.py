@@ -24,7 +24,7 @@ from shipper.errors import ConfigError, ShipperError
 from shipper.limits import DEFAULT_LIMITS, Limits
 from shipper.routing import SKIP, Override
 from shipper.s3clients import REGION
-from shipper.templates import check_namespace
+from shipper.templates import SHIPPER_STATE_INDEX, check_namespace
 from shipper.urls import http_problem, redact
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -143,7 +143,7 @@ class Settings:
     sources: tuple[SourceConfig, ...] = ()
     elasticsearch: ElasticsearchConfig = field(default_factory=ElasticsearchConfig)
     namespace: str = "default"
-    state_index: str = "cloudsift-state"
+    state_index: str = SHIPPER_STATE_INDEX
     batch: BatchConfig = field(default_factory=BatchConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
     routes: tuple[RouteConfig, ...] = ()
