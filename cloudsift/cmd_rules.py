@@ -14,8 +14,8 @@ from detection import coverage, coverage_html
 from detection.check import Problem, check
 from detection.lock import LOCK_NAME, build, read_lock, relock, stale, write_lock
 from detection.pack import RuleFile, load_all, load_pack
-from detection.skeleton import SKELETONS, write
 from detection.package import write_package
+from detection.skeleton import SKELETONS, write
 from detection.targets import TARGETS, Output, compile_files
 
 DEFAULT_PATHS = ["rules"]

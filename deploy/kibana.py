@@ -38,8 +38,10 @@ class RulePlan:
 
 
 def _identity(rule: dict) -> tuple[object, object]:
-    meta = rule.get("meta") if isinstance(rule.get("meta"), dict) else {}
-    ours = meta.get(TAG) if isinstance(meta.get(TAG), dict) else {}
+    meta = rule.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    ours = meta.get(TAG)
+    ours = ours if isinstance(ours, dict) else {}
     return rule.get("version"), ours.get("sha256")
 
 

@@ -84,7 +84,7 @@ def write_package(built: Iterable[BuiltRule], lock: dict[str, Locked], root: Pat
                         "version": locked.version, "kibana": kibana is not None,
                         "kibana_sha256": kibana_sha256(kibana) if kibana is not None else None,
                         "kibana_error": rule.kibana_error})
-    entries.sort(key=lambda e: e["file"])
+    entries.sort(key=lambda e: str(e["file"]))
     digest = hashlib.sha256(json.dumps(sorted((e["id"], e["version"], e["sha256"]) for e in entries)).encode())
     tools = _versions()
     version = f"{tools['cloudsift']}+{digest.hexdigest()[:12]}"
