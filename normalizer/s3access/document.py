@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizer import _native
-from normalizer.converters import Conventions
+from normalizer.converters import LONG_MAX, Conventions
 from normalizer.ecs import ECS_VERSION, add_related
 from normalizer.errors import NormalizationError, excerpt
 from normalizer.ids import record_id
@@ -62,8 +62,9 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
     _user_agent(raw["user_agent"], doc, s3)
     _request(s3.get("request_uri"), doc)
     _outcome(doc, s3)
-    if "total_time" in s3:
-        doc["event"]["duration"] = s3["total_time"] * _NANOS_PER_MILLI
+    total = s3.get("total_time")
+    if total is not None and 0 <= total <= LONG_MAX // _NANOS_PER_MILLI:  # in nanoseconds it must stay a long
+        doc["event"]["duration"] = total * _NANOS_PER_MILLI
     _region(s3.get("host_header"), doc)
     _tls(s3.get("tls_version"), doc)
     if "remote_ip" in s3:  # add_related would leave an empty list behind
