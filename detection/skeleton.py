@@ -273,6 +273,36 @@ samples:
 {Template(_FINDING).substitute(id="a0000000000000000000000000000002", type="Recon:EC2/PortProbeUnprotectedPort",
                                title="An unprotected port on an EC2 instance is being probed.")}"""
 
+_S3ACCESS = """\
+  - attack.collection  # TODO the tactic
+  - attack.t1530  # TODO the technique
+logsource:
+  product: aws
+  service: s3access
+detection:
+  # Native S3 server access log names (docs/fields/s3access.md): requester, operation, key, http_status, ...
+  selection:
+    operation: REST.GET.OBJECT  # TODO the operation(s)
+    requester: null  # TODO who made the request (null: anonymous, which S3 writes as '-')
+  condition: selection
+"""
+_S3_LINE = ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be shop-data [01/Dec/2026:10:00:00 +0000] "
+            "198.51.100.20 $requester 3E57427F3EXAMPLE REST.GET.OBJECT reports/q3.csv \"GET /shop-data/reports/q3.csv "
+            "HTTP/1.1\" 200 - 2048 2048 12 11 \"-\" \"curl/8.5.0\" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6Uk= SigV4 "
+            "ECDHE-RSA-AES128-GCM-SHA256 QueryString shop-data.s3.us-east-1.amazonaws.com TLSv1.3 - -")
+_S3ACCESS_SAMPLES = f"""\
+# Raw S3 server access log lines, as S3 writes them (quoted request, bracketed time).
+samples:
+  - name: TODO what this case shows (an anonymous download)
+    match: true
+    lines:
+      - '{Template(_S3_LINE).substitute(requester="-")}'
+  - name: TODO a near miss (here, the same download by a signed-in principal)
+    match: false
+    lines:
+      - '{Template(_S3_LINE).substitute(requester="arn:aws:iam::123456789012:user/alice")}'
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Skeleton:
@@ -288,6 +318,7 @@ SKELETONS: dict[str, Skeleton] = {
     "route53": Skeleton(_ROUTE53, _ROUTE53_SAMPLES),
     "waf": Skeleton(_WAF, _WAF_SAMPLES),
     "guardduty": Skeleton(_GUARDDUTY, _GUARDDUTY_SAMPLES),
+    "s3access": Skeleton(_S3ACCESS, _S3ACCESS_SAMPLES),
 }
 
 

@@ -68,3 +68,6 @@ class FlowDocuments:
     def __init__(self, plan_for: object) -> None: ...
     def document(self, record: RawRecord, original: bool = False) -> Document:
         """One line → its document; NormalizationError naming the native field."""
+
+def user_agent(agent: str) -> bytes:
+    """ECS `user_agent` for an agent string (`original` and the parsed name, version, OS, device) as JSON."""

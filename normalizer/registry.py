@@ -18,6 +18,7 @@ from normalizer.guardduty import document as guardduty
 from normalizer.guardduty import reader as guardduty_reader
 from normalizer.records import RawRecord, Skipped
 from normalizer.route53 import document as route53
+from normalizer.s3access import document as s3access
 from normalizer.vpcflow import document as vpcflow
 from normalizer.vpcflow import reader as vpcflow_reader
 from normalizer.waf import document as waf
@@ -72,6 +73,7 @@ LOG_TYPES: dict[str, LogType] = {
     "route53": _log_type("route53", jsonlines.read_lines, route53),
     "waf": _log_type("waf", jsonlines.read_lines, waf),
     "guardduty": _log_type("guardduty", guardduty_reader.read, guardduty),
+    "s3access": _log_type("s3access", jsonlines.read_lines, s3access),
 }
 
 

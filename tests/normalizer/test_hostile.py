@@ -209,3 +209,34 @@ def test_deeply_nested_values_are_one_outcome(source: str, depth: int) -> None:
     data = as_object(source, mutated).replace(b'"\\u0000deep"', deep)
     results = outcomes(data, source)
     assert len([r for r in results if not isinstance(r, Skipped)]) == len(mutated)
+
+
+_S3_LINES = [line for line in (GOLDEN / "s3access" / "features.log").read_text().splitlines() if line]
+_S3_TOKENS = st.one_of(
+    _TOKENS,
+    st.sampled_from(['"', '"-"', '""', "[", "]", "[x]", "[01/Aug/2019:00:24:41 +0000]", "[99/Zzz/0000:99:99:99 +9999]",
+                     '"GET / HTTP/1.1"', '"a" b"', "\ud800", "TLSv1.2", "TLSv", "s3.-.amazonaws.com"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=st.sampled_from(_S3_LINES), data=st.data())
+def test_hostile_s3_access_lines_are_one_outcome_each(line: str, data: st.DataObject) -> None:
+    """Access log lines with columns replaced, dropped or added (quotes, brackets, bad bytes) give one outcome each."""
+    columns = line.split(" ")
+    lines = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        mutated = list(columns)
+        for _ in range(data.draw(st.integers(1, 4))):
+            at = data.draw(st.integers(0, len(mutated)))
+            action = data.draw(st.sampled_from(["replace", "drop", "insert"]))
+            if action == "drop" and at < len(mutated):
+                del mutated[at]
+            elif action == "replace" and at < len(mutated):
+                mutated[at] = data.draw(_S3_TOKENS).replace("\n", "").replace("\r", "")
+            else:
+                mutated.insert(at, data.draw(_S3_TOKENS).replace("\n", "").replace("\r", ""))
+        lines.append(" ".join(mutated))
+    results = outcomes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), "s3access")
+    blank = sum(1 for text in lines if not text.strip())
+    assert len(results) == len(lines) - blank

@@ -17,6 +17,7 @@ mod json_tree;
 mod numbers;
 mod table_copy;
 mod timestamps;
+mod useragent;
 // One folder per source, as in normalizer/.
 mod cloudtrail;
 mod vpcflow;
@@ -28,5 +29,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cloudtrail::Scanner>()?;
     m.add_class::<vpcflow::FlowPlan>()?;
     m.add_class::<vpcflow::FlowDocuments>()?;
+    m.add_function(wrap_pyfunction!(useragent::user_agent, m)?)?;
     Ok(())
 }

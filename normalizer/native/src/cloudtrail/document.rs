@@ -19,7 +19,7 @@ use pyo3::intern;
 use super::entities::{Call, EntityPlan, TargetKinds};
 use super::identity::{add_identity, add_users};
 use super::objects::ObjectPlan;
-use super::useragent;
+use crate::useragent;
 use crate::converters::keyword;
 use crate::doc::{Node, Obj};
 use crate::errors::{rejected, Rejected};

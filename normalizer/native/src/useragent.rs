@@ -1,4 +1,5 @@
-//! A small user-agent parser for the callers CloudTrail sees: AWS CLI/SDKs, AWS services, console browsers.
+//! A small user-agent parser for the callers CloudTrail and S3 access logs see: AWS CLI/SDKs, AWS
+//! services, console browsers. CloudTrail's document calls it natively; S3 access logs through `user_agent`.
 //!
 //! Elastic parses `userAgent` with Elasticsearch's user_agent processor (the uap-core rules).
 //! Those rules are thousands of regexes for the open web; CloudTrail's agents are a narrow
@@ -12,6 +13,8 @@ use std::rc::Rc;
 use std::sync::LazyLock;
 
 use foldhash::HashMap;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use regex::Regex;
 
 use crate::doc::{Node, Obj};
@@ -40,6 +43,9 @@ fn regex(pattern: &str) -> Regex {
 
 // A product token at the start: `aws-cli/2.17.60`, `[aws-cli/1.11.10 …]`, `aws-sdk-go/1.55.5 (…)`.
 static PRODUCT: LazyLock<Regex> = LazyLock::new(|| regex(r"^\[?([A-Za-z][\w.\-]*)/(\d+(?:\.\d+){0,3})"));
+// An AWS SDK named later in the agent (`AWS-Support-TrustedAdvisor, aws-internal/3 aws-sdk-java/1.11.590`),
+// as uap-core finds it when no product leads.
+static AWS_SDK: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(aws-sdk-[a-z0-9-]+)/(\d+(?:\.\d+){0,3})"));
 static LINUX: LazyLock<Regex> = LazyLock::new(|| regex(r"\bLinux/(\d+)\.(\d+)(?:\.(\d+))?"));
 static SPIDER: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)bot|crawl|spider|slurp|scrap|archiver|indexer"));
 // Browser families, most specific first (Edge and Opera also say "Chrome", Chrome says "Safari").
@@ -74,6 +80,12 @@ fn joined(captures: &regex::Captures) -> String {
     captures.iter().skip(1).flatten().map(|m| m.as_str()).collect::<Vec<_>>().join(".")
 }
 
+/// ECS `user_agent` for `agent` as JSON bytes: for the sources normalized in Python.
+#[pyfunction]
+pub fn user_agent<'py>(py: Python<'py>, agent: &str) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &user_agent_json(agent))
+}
+
 /// ECS `user_agent` for `agent` (`original` and what the parser found), as JSON.
 pub fn user_agent_json(agent: &str) -> Rc<[u8]> {
     if agent.len() > MAX_CACHED_CHARS {
@@ -106,7 +118,7 @@ pub fn parse(agent: &str) -> UserAgent {
     if agent.contains("Mozilla/") {
         browser(agent, &mut out);
     } else {
-        if let Some(product) = PRODUCT.captures(agent) {
+        if let Some(product) = PRODUCT.captures(agent).or_else(|| AWS_SDK.captures(agent)) {
             out.name = product[1].to_string();
             out.version = Some(product[2].to_string());
         }
@@ -183,6 +195,8 @@ mod tests {
         assert_eq!(cli.os, Some(("Linux", Some("6.5.0".into()))));
         assert_eq!(parse("Boto3/1.34.0 botocore/1.34.0").device, "Spider");
         assert_eq!(parse("console.amazonaws.com").name, "Other");
+        let advisor = parse("AWS-Support-TrustedAdvisor, aws-internal/3 aws-sdk-java/1.11.590 Linux/4.9.137-0.1");
+        assert_eq!((advisor.name.as_str(), advisor.version.as_deref()), ("aws-sdk-java", Some("1.11.590")));
     }
 
     #[test]
