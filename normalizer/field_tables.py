@@ -13,6 +13,7 @@ from normalizer.cloudtrail import fields as cloudtrail
 from normalizer.fieldmap import Field
 from normalizer.guardduty import fields as guardduty
 from normalizer.route53 import fields as route53
+from normalizer.securityhub import fields as securityhub
 from normalizer.vpcflow import fields as vpcflow
 from normalizer.waf import fields as waf
 
@@ -31,4 +32,5 @@ FIELD_TABLES: dict[str, FieldTable] = {
     "route53": FieldTable(route53.DATASETS, route53.FIELDS),
     "waf": FieldTable(waf.DATASETS, waf.FIELDS),
     "guardduty": FieldTable(guardduty.DATASETS, guardduty.FIELDS),
+    "securityhub": FieldTable(securityhub.DATASETS, securityhub.FIELDS),
 }

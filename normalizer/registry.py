@@ -18,6 +18,8 @@ from normalizer.guardduty import document as guardduty
 from normalizer.guardduty import reader as guardduty_reader
 from normalizer.records import RawRecord, Skipped
 from normalizer.route53 import document as route53
+from normalizer.securityhub import document as securityhub
+from normalizer.securityhub import reader as securityhub_reader
 from normalizer.vpcflow import document as vpcflow
 from normalizer.vpcflow import reader as vpcflow_reader
 from normalizer.waf import document as waf
@@ -72,6 +74,7 @@ LOG_TYPES: dict[str, LogType] = {
     "route53": _log_type("route53", jsonlines.read_lines, route53),
     "waf": _log_type("waf", jsonlines.read_lines, waf),
     "guardduty": _log_type("guardduty", guardduty_reader.read, guardduty),
+    "securityhub": _log_type("securityhub", securityhub_reader.read, securityhub),
 }
 
 
