@@ -14,6 +14,7 @@ from normalizer.fieldmap import Field
 from normalizer.guardduty import fields as guardduty
 from normalizer.route53 import fields as route53
 from normalizer.s3access import fields as s3access
+from normalizer.securityhub import fields as securityhub
 from normalizer.vpcflow import fields as vpcflow
 from normalizer.waf import fields as waf
 
@@ -33,4 +34,5 @@ FIELD_TABLES: dict[str, FieldTable] = {
     "waf": FieldTable(waf.DATASETS, waf.FIELDS),
     "guardduty": FieldTable(guardduty.DATASETS, guardduty.FIELDS),
     "s3access": FieldTable(s3access.DATASETS, s3access.FIELDS),
+    "securityhub": FieldTable(securityhub.DATASETS, securityhub.FIELDS),
 }

@@ -19,6 +19,8 @@ from normalizer.guardduty import reader as guardduty_reader
 from normalizer.records import RawRecord, Skipped
 from normalizer.route53 import document as route53
 from normalizer.s3access import document as s3access
+from normalizer.securityhub import document as securityhub
+from normalizer.securityhub import reader as securityhub_reader
 from normalizer.vpcflow import document as vpcflow
 from normalizer.vpcflow import reader as vpcflow_reader
 from normalizer.waf import document as waf
@@ -74,6 +76,7 @@ LOG_TYPES: dict[str, LogType] = {
     "waf": _log_type("waf", jsonlines.read_lines, waf),
     "guardduty": _log_type("guardduty", guardduty_reader.read, guardduty),
     "s3access": _log_type("s3access", jsonlines.read_lines, s3access),
+    "securityhub": _log_type("securityhub", securityhub_reader.read, securityhub),
 }
 
 
