@@ -17,6 +17,7 @@ from cloudsift.errors import CloudsiftError
 # pull in boto3, the Elasticsearch client, pySigma and the native normalizer (~1 s), which `--version`,
 # `--help` and `es` need not pay.
 AREAS: dict[str, tuple[str, str]] = {
+    "detect": ("cloudsift.cmd_detect", "run the rule pack against Elasticsearch and write alerts"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),

@@ -33,3 +33,21 @@ def from_sigma(exc: Exception, path: str | None, prefix: str = "") -> RuleError:
         if where is not None:
             message = message.removesuffix(f" in {where}")
     return RuleError(prefix + message, path)
+
+
+class DetectorError(DetectionError):
+    """`cloudsift detect` could not run a rule, write its alerts or notify them."""
+
+
+def reason(error: object) -> str:
+    """The innermost reason of an Elasticsearch error body (its `error` object), or the body as text."""
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    while isinstance(error, dict) and isinstance(error.get("caused_by"), dict):
+        error = error["caused_by"]
+    if isinstance(error, dict):
+        root = error.get("root_cause")
+        if isinstance(root, list) and root and isinstance(root[0], dict) and not error.get("reason"):
+            error = root[0]
+        return str(error.get("reason") or error.get("type") or error)
+    return str(error)

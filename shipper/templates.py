@@ -1,4 +1,4 @@
-"""Index names and templates: one data stream per dataset and namespace, plus a dead-letter stream.
+"""Index names and templates: one data stream per dataset and namespace, plus dead-letter and alerts streams.
 
 Data streams are `logs-<event.dataset>.cloudsift-<namespace>` (e.g. logs-aws.cloudtrail.cloudsift-default):
 Elastic's AWS integration templates (`logs-aws.cloudtrail-*`, priority 200) cannot match them, so its
@@ -48,6 +48,14 @@ def deadletter_stream(namespace: str) -> str:
     return f"logs-{DEADLETTER_DATASET}-{namespace}"
 
 
+ALERTS_DATASET = "cloudsift.alerts"
+
+
+def alerts_stream(namespace: str) -> str:
+    """The data stream `cloudsift detect` writes its alerts to (detection/streams.py names it too)."""
+    return f"logs-{ALERTS_DATASET}-{namespace}"
+
+
 def stream_fields(dataset: str, namespace: str) -> dict[str, str]:
     """The `data_stream.*` of a stream's documents. `dataset` is the event.dataset (aws.cloudtrail), not
     the stream name's `aws.cloudtrail.cloudsift`: Kibana's Security app and Elastic's dashboards filter
@@ -87,10 +95,33 @@ DEADLETTER_MAPPINGS = {
 }
 
 
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+# What an alert says about itself, on top of the ECS mappings of the data (its copied key fields are
+# typed as in the data streams). The threat and rule fields follow ECS; cloudsift.alert.* is ours.
+ALERTS_MAPPINGS = {"properties": {
+    "event": {"properties": {"risk_score": {"type": "float"}}},
+    "rule": {"properties": {name: _KEYWORD for name in ("uuid", "description", "reference", "author")}},
+    "threat": {"properties": {"technique": {"properties": {
+        **{name: _KEYWORD for name in ("id", "name", "reference")},
+        "subtechnique": {"properties": {name: _KEYWORD for name in ("id", "name", "reference")}},
+    }}}},
+    "cloudsift": {"properties": {"alert": {"properties": {
+        "id": _KEYWORD, "kind": _KEYWORD, "severity": _KEYWORD, "risk_score": {"type": "float"},
+        "original_time": {"type": "date"}, "value": {"type": "long"},
+        "window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
+        "search_window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
+        "group": {"type": "flattened"},
+        "matched": {"properties": {"ids": _KEYWORD, "indices": _KEYWORD, "streams": _KEYWORD,
+                                   "count": {"type": "long"}}},
+    }}}},
+}}
+
+
 def _names(namespace: str) -> dict[str, str]:
     return {
         "mappings": f"cloudsift-{namespace}@mappings",
         "deadletter": f"cloudsift-{namespace}-deadletter",
+        "alerts": f"cloudsift-{namespace}-alerts",
     }
 
 
@@ -127,6 +158,16 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         "ignore_missing_component_templates": [CUSTOM],
         "priority": PRIORITY,
         "_meta": {**meta, "dataset": DEADLETTER_DATASET},
+    }
+    indices[names["alerts"]] = {
+        "index_patterns": [alerts_stream(namespace)],
+        "data_stream": {},
+        "template": {"mappings": {"properties": {
+            **ALERTS_MAPPINGS["properties"], **_stream_mapping(ALERTS_DATASET, namespace)["properties"]}}},
+        "composed_of": [names["mappings"], CUSTOM],
+        "ignore_missing_component_templates": [CUSTOM],
+        "priority": PRIORITY,
+        "_meta": {**meta, "dataset": ALERTS_DATASET},
     }
     return components, indices
 
