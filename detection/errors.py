@@ -40,14 +40,17 @@ class DetectorError(DetectionError):
 
 
 def reason(error: object) -> str:
-    """The innermost reason of an Elasticsearch error body (its `error` object), or the body as text."""
+    """The most specific reason of an Elasticsearch error body (or its `error` object), else the body as text.
+
+    A refused search says only "all shards failed" at the top; what went wrong is its root cause.
+    """
     if isinstance(error, dict) and isinstance(error.get("error"), dict):
         error = error["error"]
-    while isinstance(error, dict) and isinstance(error.get("caused_by"), dict):
-        error = error["caused_by"]
     if isinstance(error, dict):
         root = error.get("root_cause")
-        if isinstance(root, list) and root and isinstance(root[0], dict) and not error.get("reason"):
-            error = root[0]
+        if isinstance(root, list) and root and isinstance(root[0], dict) and root[0].get("reason"):
+            return str(root[0]["reason"])
+        while isinstance(error.get("caused_by"), dict):
+            error = error["caused_by"]
         return str(error.get("reason") or error.get("type") or error)
     return str(error)
