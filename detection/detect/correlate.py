@@ -1,8 +1,9 @@
 """Correlations (event_count, value_count, temporal) with Sigma's meaning, over a run's window.
 
 1. The window (on the time field) says which events are new; their event times bound the search.
-2. One aggregation per page of groups (composite, paged by `after_key`) buckets the correlation's
-   events per second, from a timespan before the first new event to a timespan after the last,
+2. For `gt`/`gte`, one light aggregation drops the groups whose measure over the whole range falls
+   short (most of them, in real traffic). One aggregation per page of the other groups (composite,
+   paged by `after_key`) buckets the correlation's events per second, from a timespan before the first new event to a timespan after the last,
    counting only events already searchable at the window's end (what a rerun would see too).
 3. Per group, the timespan slides over those buckets (Sigma: "not restricted to boundaries"); a
    window that satisfies the condition is one alert, and the scan goes on after it, so a long
@@ -27,6 +28,10 @@ from detection.detect.timing import Window, iso
 from detection.errors import DetectorError, reason
 
 GROUP_PAGE = 200
+CANDIDATE_PAGE = 5000
+CANDIDATE_BATCH = 1000
+CARDINALITY_EXACT = 10_000  # cardinality's precision_threshold: counts below it are practically exact
+CARDINALITY_SLACK = 0.01
 MONOTONE = frozenset({"gt", "gte"})  # a window that satisfies these stays satisfied as events arrive
 MSEARCH_BATCH = 100
 
@@ -133,12 +138,63 @@ def find(client: Elasticsearch, index: str, corr: Correlation, window: Window, t
         {"range": {time_field: {"lt": iso(window.end), "format": "strict_date_optional_time"}}},
     ]}}
     windows: list[tuple[dict, datetime, datetime, int]] = []
-    for group in _groups(client, index, corr, query):
-        key = dict(group["key"])
-        seconds = [(datetime.fromtimestamp(b["key"] / 1000, UTC), b) for b in group["seconds"]["buckets"]]
-        chain = chains.get(orjson.dumps(key, option=orjson.OPT_SORT_KEYS).decode())
-        windows.extend((key, start, end, value) for start, end, value in scan(corr, seconds, chain, window.end))
+    for narrowed in _narrowed(client, index, corr, query):
+        for group in _groups(client, index, corr, narrowed):
+            key = dict(group["key"])
+            seconds = [(datetime.fromtimestamp(b["key"] / 1000, UTC), b) for b in group["seconds"]["buckets"]]
+            chain = chains.get(orjson.dumps(key, option=orjson.OPT_SORT_KEYS).decode())
+            windows.extend((key, start, end, value) for start, end, value in scan(corr, seconds, chain, window.end))
     return _with_events(client, index, corr, query, windows)
+
+
+def _narrowed(client: Elasticsearch, index: str, corr: Correlation, query: dict) -> Iterator[dict]:
+    """`query`, narrowed in batches to the groups that can satisfy a monotone condition at all.
+
+    For `gt`/`gte` a group whose measure over the whole range falls short has no window that does:
+    one cheap aggregation (a measure per group, no per-second buckets) leaves it out. Distinct
+    counts come from `cardinality`, exact well below its precision threshold; a small slack keeps an
+    estimate a little low from dropping a group.
+    """
+    if corr.op not in MONOTONE or not corr.group_by:
+        yield query
+        return
+    candidates: list[dict] = []
+    measure: dict = {}
+    if corr.kind == "value_count":
+        measure = {"measure": {"cardinality": {"field": corr.field, "precision_threshold": CARDINALITY_EXACT}}}
+    elif corr.kind == "temporal":
+        measure = {"measure": {"filters": {"filters": {
+            name: {"query_string": {"query": q, "analyze_wildcard": True}} for name, q in corr.rules}}}}
+    compare = OPERATORS_BY_NAME[corr.op]
+    after = None
+    while True:
+        composite: dict = {"size": CANDIDATE_PAGE, "sources": [{n: {"terms": {"field": n}}} for n in corr.group_by]}
+        if after is not None:
+            composite["after"] = after
+        response = client.search(index=index, size=0, query=query, ignore_unavailable=True, allow_no_indices=True,
+                                 aggs={"groups": {"composite": composite, **({"aggs": measure} if measure else {})}})
+        groups = (response.get("aggregations") or {}).get("groups", {})
+        for bucket in groups.get("buckets", []):
+            if corr.kind == "event_count":
+                value = bucket["doc_count"]
+            elif corr.kind == "value_count":
+                value = int(bucket["measure"]["value"] * (1 + CARDINALITY_SLACK)) + 1
+            else:
+                value = sum(1 for r in bucket["measure"]["buckets"].values() if r["doc_count"])
+            if compare(value, corr.count):
+                candidates.append(bucket["key"])
+        after = groups.get("after_key")
+        if after is None or len(groups.get("buckets", [])) < CANDIDATE_PAGE:
+            break
+    for begin in range(0, len(candidates), CANDIDATE_BATCH):
+        batch = candidates[begin:begin + CANDIDATE_BATCH]
+        if len(corr.group_by) == 1:
+            only = corr.group_by[0]
+            groups_filter: dict = {"terms": {only: [key[only] for key in batch]}}
+        else:
+            groups_filter = {"bool": {"minimum_should_match": 1, "should": [
+                {"bool": {"filter": [{"term": {n: v}} for n, v in key.items()]}} for key in batch]}}
+        yield {"bool": {"filter": [*query["bool"]["filter"], groups_filter]}}
 
 
 def _with_events(client: Elasticsearch, index: str, corr: Correlation, query: dict,

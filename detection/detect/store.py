@@ -73,7 +73,10 @@ class AlertStore:
         for alert in alerts:
             operations.append({"create": {"_index": self.stream, "_id": alert.id}})
             operations.append(alert.doc)
-        response = self._client.bulk(operations=operations, filter_path="items.*.status,items.*.error")
+        # Only into a data stream: without the alerts template, Elasticsearch would make a plain index
+        # with guessed mappings and go on (require_data_stream refuses instead).
+        response = self._client.bulk(operations=operations, filter_path="items.*.status,items.*.error",
+                                     require_data_stream=True)
         items = [next(iter(i.values())) for i in response.get("items", [])]
         if len(items) != len(alerts):
             raise DetectorError(f"{self.stream}: the bulk response answered {len(items)} of {len(alerts)} alerts")
