@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "interval until stopped)")
     p.add_argument("--since", metavar="ISO8601|DURATION",
                    help="start the window here (2026-11-20T10:00:00Z, or 15m, 2h, 1d before now) instead of "
-                   "where each rule's last run ended")
+                   "where each rule's last run ended (without --once: each rule's first run)")
     p.add_argument("--index", metavar="PATTERN", help="search this index pattern instead of each rule's own "
                    "data streams (logs-<dataset>.cloudsift-*)")
     p.add_argument("--namespace", metavar="NS", help="search the data streams of this namespace only, and write "
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    detector.run_forever(stop, report)
+    detector.run_forever(stop, report, since)
     return 0
 
 

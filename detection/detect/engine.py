@@ -5,7 +5,7 @@ so the next run searches the same window again and finds what this one could not
   1. window = from the saved end (minus the overlap), or --since, or one interval back, to now;
   2. alerts: each matching event (plain rules, page by page) or each satisfied correlation window;
   3. suppression drops alerts within a key's period;
-  4. write with op_type create: 201 new, 409 written before;
+  4. write with op_type create, unless a receipt says the alert was written before: 201 new, 409 old;
   5. notify new alerts, and alerts written before that some notifier never delivered (receipts);
   6. save the window's end (and correlation chains, suppression openers) as the rule's state.
 """
@@ -87,16 +87,22 @@ class Detector:
             on_outcome(outcome)
         return outcomes
 
-    def run_forever(self, stop: threading.Event, on_outcome: Callable[[Outcome], None]) -> None:
-        """Each rule on its own interval until `stop` is set (between rules, never inside one)."""
+    def run_forever(self, stop: threading.Event, on_outcome: Callable[[Outcome], None],
+                    since: datetime | None = None) -> None:
+        """Each rule on its own interval until `stop` is set (between rules, never inside one); a rule's
+        first run starts at `since` when given."""
         due = {rule.id: 0.0 for rule in self.rules}
+        first = {rule.id for rule in self.rules}
         while not stop.is_set():
             now = time.monotonic()
             for rule in self.rules:
                 if stop.is_set():
                     return
                 if due[rule.id] <= now:
-                    on_outcome(self.run_rule(rule))
+                    outcome = self.run_rule(rule, since if rule.id in first else None)
+                    if outcome.error is None:
+                        first.discard(rule.id)
+                    on_outcome(outcome)
                     interval = self._settings.rule(rule.id).interval or self._settings.interval
                     due[rule.id] = time.monotonic() + interval.total_seconds()
             if due:
@@ -143,17 +149,22 @@ class Detector:
         outcome.suppressed = suppressor.suppressed
         if not kept:
             return
-        new, existing = self._alerts.write(kept)
+        # An alert with a receipt was written before: it is not written again. The receipts (a plain
+        # index, read in real time) are what dedupes once the alerts stream has rolled over, where
+        # op_type create only sees the new backing index.
+        earlier = self._state.receipts(a.id for a in kept)
+        new, existing = self._alerts.write([a for a in kept if a.id not in earlier])
+        existing += [a for a in kept if a.id in earlier]
         outcome.new += len(new)
         outcome.duplicates += len(existing)
         names = {n.name for n in self._notifiers}
-        receipts = {a.id: set() for a in new}
-        earlier = self._state.receipts(a.id for a in existing)
+        receipts: dict[str, set[str]] = {a.id: set() for a in new}
         unfinished = [a for a in existing if not names <= earlier.get(a.id, set())]
         outcome.renotified += len(unfinished)
         receipts.update({a.id: set(earlier.get(a.id, set())) for a in unfinished})
         pending = new + unfinished
         failure: DetectionError | None = None
+        recorded = False
         for notifier in self._notifiers:
             delivered = False
             for alert in pending:
@@ -166,8 +177,11 @@ class Detector:
                     break  # the rest of this notifier's alerts wait for the next run
                 receipts[alert.id].add(notifier.name)
                 delivered = True
-            if delivered:
+            if delivered:  # after each notifier: a restart repeats none of what it delivered
                 self._state.record(receipts)
+                recorded = True
+        if not recorded and new:
+            self._state.record(receipts)  # written, with no notifier (yet): still known as written
         if failure is not None:
             raise failure
 

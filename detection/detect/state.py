@@ -1,5 +1,5 @@
 """The detector's durable state in one Elasticsearch index: each rule's last completed window, and
-which notifiers already had each alert.
+per alert a receipt: it was written, and which notifiers already delivered it.
 
 A rule's state is written only after its run has written its alerts and notified them, so a
 detector killed anywhere re-runs the window it was in: alerts already written come back as
@@ -85,7 +85,7 @@ class StateStore:
             "state": state.to_json()})
 
     def receipts(self, alert_ids: Iterable[str]) -> dict[str, set[str]]:
-        """Per alert id, the notifiers that already delivered it (absent: none did)."""
+        """Per alert id written before, the notifiers that already delivered it (absent: never written)."""
         ids = list(alert_ids)
         if not ids:
             return {}

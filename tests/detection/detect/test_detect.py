@@ -6,6 +6,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+import orjson
 import pytest
 from detect_samples import PACK, ROOT, Case, Shipped, alert_docs, lines, run_cli, spawn
 from elasticsearch import Elasticsearch
@@ -162,3 +163,22 @@ def test_failing_rule_query_does_not_stop_the_others(plain_samples: Shipped, ale
     assert status == 1
     assert {r["title"] for r in lines(out)} == {"Root Account API Activity"}
     assert "Regexp Too Long" in capsys.readouterr().err
+
+
+def test_continuous_mode_runs_each_rule_on_its_interval_and_stops_on_sigterm(
+        es_settings: EsSettings, plain_samples: Shipped, pack_files: list, alerts_ns: str) -> None:
+    """Without --once each rule runs again every interval; later runs add nothing; SIGTERM ends it cleanly."""
+    child = spawn(es_settings, "detect", "--index", plain_samples.index, "--namespace", alerts_ns, "--since", "2h",
+                  "--interval", "1s")
+    runs: Counter[str] = Counter()
+    assert child.stderr is not None
+    for line in child.stderr:
+        if line.startswith("{"):
+            runs[orjson.loads(line)["rule_id"]] += 1
+        if len(runs) == len(pack_files) and min(runs.values()) >= 3:
+            break
+    child.send_signal(signal.SIGTERM)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 0
+    printed = Counter(r["alert_id"] for r in lines(out))
+    assert printed and set(printed.values()) == {1}
