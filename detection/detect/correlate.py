@@ -49,6 +49,7 @@ class Found:
 
     @property
     def group_key(self) -> str:
+        """The group as the rule's state keys it (sorted JSON)."""
         return orjson.dumps(self.group, option=orjson.OPT_SORT_KEYS).decode()
 
 

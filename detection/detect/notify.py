@@ -40,6 +40,7 @@ class StdoutNotifier:
         self._out = out
 
     def send(self, alert: Alert) -> None:
+        """Print the alert's line and flush it."""
         out = self._out or sys.stdout  # looked up per call: tests and the CLI may swap sys.stdout
         out.write(orjson.dumps(alert.record()).decode() + "\n")
         out.flush()
@@ -62,6 +63,7 @@ class WebhookNotifier:
         self.attempts = 0  # requests made, retries included (the summary reports them)
 
     def send(self, alert: Alert) -> None:
+        """POST the alert, retrying 408/425/429/5xx and connection errors with backoff."""
         body = orjson.dumps({**alert.record(), "alert": alert.doc})
         cfg = self._settings
         problem = ""

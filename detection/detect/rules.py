@@ -25,6 +25,7 @@ class PackRule:
 
     @property
     def id(self) -> str:
+        """The Sigma rule id."""
         return self.info.id
 
     @property

@@ -39,12 +39,14 @@ class RuleState:
     openers: dict[str, datetime] = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """The state as the state index stores it."""
         return {"last_end": iso(self.last_end) if self.last_end else None,
                 "chains": {k: iso(v) for k, v in self.chains.items()},
                 "openers": {k: iso(v) for k, v in self.openers.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> RuleState:
+        """The state a `to_json` stored."""
         return cls(parse_time(data["last_end"]) if data.get("last_end") else None,
                    {k: parse_time(v) for k, v in (data.get("chains") or {}).items()},
                    {k: parse_time(v) for k, v in (data.get("openers") or {}).items()})
