@@ -33,3 +33,24 @@ def from_sigma(exc: Exception, path: str | None, prefix: str = "") -> RuleError:
         if where is not None:
             message = message.removesuffix(f" in {where}")
     return RuleError(prefix + message, path)
+
+
+class DetectorError(DetectionError):
+    """`cloudsift detect` could not run a rule, write its alerts or notify them."""
+
+
+def reason(error: object) -> str:
+    """The most specific reason of an Elasticsearch error body (or its `error` object), else the body as text.
+
+    A refused search says only "all shards failed" at the top; what went wrong is its root cause.
+    """
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    if isinstance(error, dict):
+        root = error.get("root_cause")
+        if isinstance(root, list) and root and isinstance(root[0], dict) and root[0].get("reason"):
+            return str(root[0]["reason"])
+        while isinstance(error.get("caused_by"), dict):
+            error = error["caused_by"]
+        return str(error.get("reason") or error.get("type") or error)
+    return str(error)
