@@ -50,7 +50,8 @@ def reason(error: object) -> str:
         root = error.get("root_cause")
         if isinstance(root, list) and root and isinstance(root[0], dict) and root[0].get("reason"):
             return str(root[0]["reason"])
-        while isinstance(error.get("caused_by"), dict):
-            error = error["caused_by"]
-        return str(error.get("reason") or error.get("type") or error)
+        node: dict = error
+        while isinstance(node.get("caused_by"), dict):
+            node = node["caused_by"]
+        return str(node.get("reason") or node.get("type") or node)
     return str(error)

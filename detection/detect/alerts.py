@@ -69,7 +69,8 @@ class RuleInfo:
 
     def doc(self) -> dict:
         """The alert's `rule` object (ECS)."""
-        out = {"id": self.id, "uuid": self.id, "name": self.title, "description": self.description,
+        out: dict[str, str | list[str]] = {"id": self.id, "uuid": self.id, "name": self.title,
+                                           "description": self.description,
                "ruleset": "cloudsift", "category": "sigma"}
         if self.references:
             out["reference"] = list(self.references)
