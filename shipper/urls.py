@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 MASK = "***"
-ES_URL_FORM = "http://host:port or https://host[:port], several separated by commas"
+ES_URL_FORM = "http://host:port or https://host[:port]"
 # A comma starts the next URL only where a scheme follows: a password may hold a comma (RFC 3986
 # allows it unencoded in userinfo), and splitting there would show the rest of it.
 _NEXT_URL = re.compile(r",\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
