@@ -17,6 +17,7 @@ from cloudsift.errors import CloudsiftError
 # pull in boto3, the Elasticsearch client, pySigma and the native normalizer (~1 s), which `--version`,
 # `--help` and `es` need not pay.
 AREAS: dict[str, tuple[str, str]] = {
+    "deploy": ("cloudsift.cmd_deploy", "install cloudsift into an AWS account, Elasticsearch and Kibana"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
@@ -29,6 +30,7 @@ EXIT_USAGE = 2
 # The libraries' root errors (module, class) → exit status. They are looked up when an error escapes,
 # never imported for it: a command that did not load a library cannot have raised its errors.
 LIBRARY_ERRORS: dict[tuple[str, str], int] = {
+    ("deploy.errors", "DeployError"): EXIT_USAGE,
     ("detection.errors", "DetectionError"): EXIT_RULE_PROBLEM,
     ("shipper.errors", "ShipperError"): EXIT_USAGE,
 }
@@ -97,11 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:
-        status = library_status(exc)
-        if status is None or args.debug:
+        code = library_status(exc)
+        if code is None or args.debug:
             raise
         print(f"cloudsift: error: {exc}", file=sys.stderr)
-        return status
+        return code
 
 
 if __name__ == "__main__":

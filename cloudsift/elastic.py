@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
 from elasticsearch import ConnectionError as EsConnectionError
@@ -50,12 +51,14 @@ def settings_from_env(url: str | None = None) -> EsSettings:
     )
 
 
-def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_options: object) -> Elasticsearch:
+def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_options: Any) -> Elasticsearch:
     """An Elasticsearch client for `settings`; verifies it can authenticate before returning."""
     problem = http_problem(settings.url)
     if problem:
         raise CloudsiftError(problem)
-    auth: dict[str, object] = {}
+    auth: dict[str, Any] = {}
+    if settings.ca_certs:
+        auth["ca_certs"] = settings.ca_certs
     if settings.api_key:
         auth["api_key"] = settings.api_key
     elif settings.username:
@@ -66,10 +69,9 @@ def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_opt
         client = Elasticsearch(
             split_urls(settings.url),
             verify_certs=settings.verify_certs,
-            ca_certs=settings.ca_certs,
             request_timeout=request_timeout,
             **auth,
-            **client_options,  # type: ignore[arg-type]
+            **client_options,
         )
     except ValueError:  # the client's own message would quote the URL, password and all
         raise CloudsiftError(f"the Elasticsearch client cannot use {redact(settings.url)!r}") from None

@@ -267,7 +267,7 @@ def identify(cfg: NodeConfig, password: str) -> str:
                              f"it is not the node of {cfg.home}")
     if status != 200:
         raise CloudsiftError(f"the node at {cfg.url} answered HTTP {status}")
-    node = next(iter(nodes.get("nodes", {}).values()), {})
+    node: dict = next(iter(nodes.get("nodes", {}).values()), {})
     data = node.get("settings", {}).get("path", {}).get("data")
     if (data if isinstance(data, list) else [data]) != [str(cfg.home / "data")]:
         raise CloudsiftError(f"the node at {cfg.url} keeps its data in {data}: it is not the node of {cfg.home}")

@@ -1,8 +1,8 @@
 """MITRE ATT&CK Enterprise for tag checks and Kibana threat mappings, from the generated table.
 
 `attack_enterprise.py` holds every active technique of its RELEASE, with the
-tactics each belongs to (scripts/gen-attack writes it from MITRE's data). A technique that is not
-there is unknown, revoked or deprecated.
+tactics each belongs to and its cloud platforms (scripts/gen-attack writes it from MITRE's data).
+A technique that is not there is unknown, revoked or deprecated.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ _GROUP_OR_SOFTWARE_TAG = re.compile(r"[gs]\d{4}", re.IGNORECASE)
 
 TACTICS: dict[str, Tactic] = {short: Tactic(ident, name, short) for short, (ident, name) in table.TACTICS.items()}
 TECHNIQUES: dict[str, Technique] = {
-    ident: Technique(ident, name, tactics) for ident, (name, tactics) in table.TECHNIQUES.items()
+    ident: Technique(ident, name, tactics, table.PLATFORMS.get(ident, ()))
+    for ident, (name, tactics) in table.TECHNIQUES.items()
 }
 
 

@@ -35,6 +35,15 @@ MITRE_NOTICE = (
 )
 
 
+# The platforms of ATT&CK's cloud matrices, in the order the table lists them; the others are left out.
+CLOUD_PLATFORMS = ("IaaS", "SaaS", "Identity Provider", "Office Suite")
+
+
+def _cloud(platforms: object) -> tuple[str, ...]:
+    given = set(platforms) if isinstance(platforms, list) else set()
+    return tuple(p for p in CLOUD_PLATFORMS if p in given)
+
+
 class GenError(Exception):
     """The source is not ATT&CK data this generator understands; the message says why."""
 
@@ -66,7 +75,7 @@ def _from_extract(data: dict, path: Path) -> Matrix:
     try:
         tactics = tuple(Tactic(t["id"], t["name"], t["shortname"]) for t in data["tactics"])
         techniques = tuple(
-            Technique(t["id"], t["name"], tuple(t["tactics"]))
+            Technique(t["id"], t["name"], tuple(t["tactics"]), _cloud(t.get("platforms")))
             for t in data["techniques"] if not t.get("revoked") and not t.get("deprecated")
         )
         source = str(data["source"])
@@ -109,7 +118,7 @@ def _from_stix(data: dict, path: Path) -> Matrix:
             raise GenError(f"{path}: technique {obj.get('name')!r} has no ATT&CK id")
         phases = tuple(p["phase_name"] for p in obj.get("kill_chain_phases", ())
                        if p.get("kill_chain_name") == "mitre-attack")
-        techniques.append(Technique(ident, str(obj["name"]), phases))
+        techniques.append(Technique(ident, str(obj["name"]), phases, _cloud(obj.get("x_mitre_platforms"))))
     collections = [o for o in objects if o.get("type") == "x-mitre-collection"]
     if not collections:
         raise GenError(f"{path}: no x-mitre-collection object names the ATT&CK release")
@@ -140,7 +149,8 @@ LINE_LENGTH = 110
 
 def _entry(key: str, *values: object) -> list[str]:
     """`key: (values…),` as Python source (repr is the serializer), on one line when it fits."""
-    line = f"    {key!r}: ({', '.join(map(repr, values))}),"
+    inner = ", ".join(map(repr, values)) + ("," if len(values) == 1 else "")  # a 1-tuple keeps its comma
+    line = f"    {key!r}: ({inner}),"
     if len(line) <= LINE_LENGTH:
         return [line]
     return [f"    {key!r}: (", *(f"        {v!r}," for v in values), "    ),"]
@@ -177,6 +187,12 @@ def table_source(matrix: Matrix) -> str:
         "# Technique id → (name, tactic short names).",
         "TECHNIQUES: dict[str, tuple[str, tuple[str, ...]]] = {",
         *(line for t in matrix.techniques for line in _entry(t.id, t.name, t.tactics)),
+        "}",
+        "",
+        f"# Technique id → its cloud platforms ({', '.join(CLOUD_PLATFORMS)}): the cloud matrices.",
+        "# Techniques of no cloud platform are not listed; other platforms are not kept.",
+        "PLATFORMS: dict[str, tuple[str, ...]] = {",
+        *(line for t in matrix.techniques if t.platforms for line in _entry(t.id, *t.platforms)),
         "}",
         "",
     ]

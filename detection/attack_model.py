@@ -23,11 +23,16 @@ class Tactic:
 
 @dataclass(frozen=True, slots=True)
 class Technique:
-    """One active technique or sub-technique with the tactics (short names) it belongs to."""
+    """One active technique or sub-technique with the tactics (short names) it belongs to.
+
+    `platforms` holds its cloud platforms only (attack_gen.CLOUD_PLATFORMS): the table keeps what the
+    cloud matrices need, not every operating system.
+    """
 
     id: str
     name: str
     tactics: tuple[str, ...]
+    platforms: tuple[str, ...] = ()
 
     @property
     def parent(self) -> str:

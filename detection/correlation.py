@@ -122,8 +122,8 @@ def build(rule: SigmaCorrelationRule, compile_base: Callable[[SigmaRule], str]) 
     def ecs(native: str) -> str:
         try:
             target = fields.resolve(service, native)
-        except fields.UnknownField:
-            raise RuleError(f"field {native!r} is not in cloudsift's field map for aws/{service}", where) from None
+        except fields.UnknownField as exc:
+            raise RuleError(exc.describe(service), where) from None
         if target.type == "flattened":
             flattened.append(native)
         return target.ecs

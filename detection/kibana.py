@@ -1,6 +1,7 @@
 """Kibana detection rules (the detection engine's import NDJSON) from compiled Sigma rules.
 
-Plain rules are `query` rules (Lucene). An event_count or value_count with `gte`/`gt` is a `threshold`
+Plain rules are `query` rules (Lucene), or `new_terms` rules when they carry cloudsift's new-terms
+extension (newterms.py). A rule's `note:` is the Kibana rule's investigation guide. An event_count or value_count with `gte`/`gt` is a `threshold`
 rule, within the limits of Kibana's threshold schema (a count of at least 1, at most 5 group-by
 fields, a distinct-count field that is not one of them). Every other correlation is an `esql` rule;
 one ES|QL cannot express is refused with the reason. Both measure over the rule's look-back window.
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
-from detection import attack, streams
+from detection import attack, metadata, newterms, streams
 from detection.attack_model import Technique
 from detection.compiler import Compiled
 from detection.correlation import Correlation
@@ -72,6 +73,10 @@ def rule(compiled: Compiled, esql: Callable[[], str]) -> dict:
     if corr is None:
         service = compiled.file.rule.logsource.service
         body: dict = {"type": "query", "language": "lucene", "query": compiled.lucene}
+        new_terms = newterms.of(sigma)
+        if new_terms is not None:
+            body.update(type="new_terms", new_terms_fields=list(new_terms.ecs_fields),
+                        history_window_start=new_terms.history_window_start)
     else:
         service = corr.service
         lookback = max(lookback, corr.timespan)
@@ -86,13 +91,14 @@ def rule(compiled: Compiled, esql: Callable[[], str]) -> dict:
     return {
         "rule_id": str(sigma.id),
         "name": sigma.title,
-        "description": sigma.description or sigma.title,
+        "description": (sigma.description or sigma.title).strip(),
         "severity": severity,
         "risk_score": risk,
         "threat": threat(sigma),
         "references": list(sigma.references or []),
         "false_positives": [str(f) for f in sigma.falsepositives or []],
         "author": [sigma.author] if sigma.author else [],
+        **({"note": guide} if (guide := metadata.note(sigma)) else {}),
         "tags": [f"{t.namespace}.{t.name}" for t in sigma.tags] + ["cloudsift"],
         "interval": f"{INTERVAL_SECONDS // 60}m",
         "from": f"now-{lookback + OVERLAP_SECONDS}s",

@@ -73,11 +73,8 @@ class NativeToEcs(DetectionItemTransformation):
     def _target(self, native: str) -> fields.Target:
         try:
             return fields.resolve(self.service, native)
-        except fields.UnknownField:
-            raise SigmaTransformationError(
-                f"field {native!r} is not in cloudsift's field map for {fields.PRODUCT}/{self.service}",
-                source=self._rule.source,
-            ) from None
+        except fields.UnknownField as exc:
+            raise SigmaTransformationError(exc.describe(self.service), source=self._rule.source) from None
 
     def _readable(self, native: str, target: fields.Target) -> fields.Target:
         """`target`, unless the language cannot read it (a flattened field in ES|QL or EQL)."""

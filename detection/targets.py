@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from detection import conditions, eql, esql, kibana
+from detection import conditions, eql, esql, kibana, newterms
 from detection.compiler import LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile
@@ -67,11 +67,19 @@ TARGETS: dict[str, Callable[[], Compile]] = {
 }
 
 
+# The targets that express cloudsift's new-terms rules; the others' query would fire on every selected event.
+NEW_TERMS_TARGETS = frozenset({"kibana"})
+
+
 def compile_files(target: str, files: Iterable[RuleFile]) -> Iterator[Output | RuleError]:
     """Each file compiled for `target`, or the error that stopped it (one bad rule hides no other)."""
     compile_one = TARGETS[target]()
     for file in files:
         try:
+            if target not in NEW_TERMS_TARGETS and newterms.of(file.rule) is not None:
+                raise RuleError(f"a new-terms rule (`{newterms.KEY}.{newterms.NEW_TERMS}`) runs only as a Kibana "
+                                f"new_terms rule (--target kibana): {target} has no first-seen condition, and "
+                                "its query alone would fire on every selected event", str(file.path))
             yield Output(file, target, compile_one(file))
         except RuleError as exc:
             yield exc

@@ -1,39 +1,35 @@
-"""Types of the native core (normalizer/native, Rust): what cloudtrail.py and vpcflow.py call."""
-from collections.abc import Mapping
+"""Types of the native core (normalizer/native, Rust): what normalizer/cloudtrail/ and normalizer/vpcflow/ call."""
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TypeAlias
 
 from normalizer.records import RawRecord
 
 Document: TypeAlias = tuple[str, bytes, str]  # (doc_id, ECS document as JSON bytes, event.dataset)
 
-def hashed_id(*parts: object) -> str:
-    """normalizer.ids.hashed_id, natively: the same id for the same parts."""
-
-def record_id(record: RawRecord) -> str:
-    """normalizer.ids.record_id, natively: the same id for the same record."""
-
 class CloudTrail:
-    """The CloudTrail plan, built once from cloudtrail_fields' tables."""
+    """The CloudTrail plan, built once from normalizer/cloudtrail/fields.py's tables."""
 
     def __init__(
         self,
         *,
-        copied: list[tuple[str, str, str]],
-        objects: list[tuple[str, str]],
-        flattened_objects: list[tuple[str, str]],
+        copied: Sequence[tuple[str, str, str]],
+        objects: Sequence[tuple[str, str]],
+        flattened_objects: Sequence[tuple[str, str]],
         flattened_max_depth: int,
-        known: set[str],
-        categories: Mapping[str, tuple[list[str], list[str]]],
-        related: Mapping[str, list[str]],
-        targets: Mapping[tuple[str, str], list[str]],
-        hosts: list[str],
-        user_resource_types: set[str],
-        host_resource_types: set[str],
-        service_resource_types: set[str],
-        host_id_prefixes: list[str],
-        service_id_prefixes: list[str],
-        user_identity_types: set[str],
+        known: AbstractSet[str],
+        categories: Mapping[str, tuple[Sequence[str], Sequence[str]]],
+        related: Mapping[str, Sequence[str]],
+        targets: Mapping[tuple[str, str], Sequence[str]],
+        hosts: Sequence[str],
+        user_resource_types: AbstractSet[str],
+        host_resource_types: AbstractSet[str],
+        service_resource_types: AbstractSet[str],
+        host_id_prefixes: Sequence[str],
+        service_id_prefixes: Sequence[str],
+        user_identity_types: AbstractSet[str],
         ecs_version: str,
+        epochs: tuple[int, int],
     ) -> None: ...
     def document(self, record: RawRecord, original: bool = False) -> Document:
         """One record → its document; NormalizationError naming the native field."""
@@ -59,9 +55,9 @@ class FlowPlan:
 
     def __init__(
         self,
-        columns: list[tuple[str, str, list[str]]],
+        columns: Sequence[tuple[str, str, Sequence[str]]],
         transports: Mapping[int, str],
-        flag_names: list[str],
+        flag_names: Sequence[str],
         epochs: tuple[int, int],
         ecs_version: str,
     ) -> None: ...
@@ -72,3 +68,6 @@ class FlowDocuments:
     def __init__(self, plan_for: object) -> None: ...
     def document(self, record: RawRecord, original: bool = False) -> Document:
         """One line → its document; NormalizationError naming the native field."""
+
+def user_agent(agent: str) -> bytes:
+    """ECS `user_agent` for an agent string (`original` and the parsed name, version, OS, device) as JSON."""

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Elasticsearch field types the templates may use; all exist on the integ-test node.
-TYPES = frozenset({"keyword", "long", "double", "boolean", "date", "ip", "flattened", "text", "object"})
+# Elasticsearch field types the templates may use; all exist on the integ-test node. Named here for
+# the tables that spell types often (GuardDuty's); `object` marks an opaque object (or, in
+# GuardDuty's table, a list of objects), `flattened` a free-form one kept searchable.
+KEYWORD, TEXT, LONG, DOUBLE, BOOLEAN = "keyword", "text", "long", "double", "boolean"
+DATE, IP, FLATTENED, OBJECT = "date", "ip", "flattened", "object"
+TYPES = frozenset({KEYWORD, TEXT, LONG, DOUBLE, BOOLEAN, DATE, IP, FLATTENED, OBJECT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,29 +23,18 @@ class Field:
     `native` is the dotted name in the raw AWS record exactly as AWS spells it (what Sigma
     rules use); None for a field the normalizer derives with no single native source.
     `ecs` is the dotted destination; `type` its Elasticsearch type for the templates.
-    """
-
-    native: str | None
-    ecs: str
-    type: str = "keyword"
-
-    def __post_init__(self) -> None:
-        if self.type not in TYPES:
-            raise ValueError(f"field map row {self.native!r} → {self.ecs!r}: unknown type {self.type!r}")
-
-
-def native_to_ecs(fields: tuple[Field, ...]) -> dict[str, str]:
-    """The native-name → ECS-name part of a source's map (what the Sigma pipeline needs).
-
     A native value may land in several fields (GuardDuty's `severity` in `event.severity` as a
     long and in `aws.guardduty.severity.code` as written): its FIRST row is the one rules query,
     so tables list the field holding the value verbatim first.
     """
-    out: dict[str, str] = {}
-    for f in fields:
-        if f.native is not None:
-            out.setdefault(f.native, f.ecs)
-    return out
+
+    native: str | None
+    ecs: str
+    type: str = KEYWORD
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"field map row {self.native!r} → {self.ecs!r}: unknown type {self.type!r}")
 
 
 def ecs_types(fields: tuple[Field, ...]) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""Deterministic document ids (DESIGN decision 4): replays never create duplicates."""
+"""Deterministic document ids (DESIGN decision 4): replays never create duplicates.
+
+The native sources compute the same ids (normalizer/native/src/ids.rs): tests/cases/ids.json holds
+the cases both must give, since an id may never change.
+"""
 from __future__ import annotations
 
 import base64
@@ -16,8 +20,6 @@ def hashed_id(*parts: str | int) -> str:
 def record_id(record: RawRecord) -> str:
     """The id of a record with no id of its own: its object (`source`, the object's URL) and its
     place there, so the same key in two buckets, or two events of one envelope, never share one.
-
-    The native sources apply the same rule (normalizer/native/src/ids.rs `record_id`).
     """
     if record.part == 0:
         return hashed_id(record.source, record.offset)

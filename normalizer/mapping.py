@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import Field, ecs_types
-from normalizer.registry import LOG_TYPES
 
 # Fields every source writes; sources list their own in their FIELDS tables.
 BASE_FIELDS: tuple[Field, ...] = (
@@ -59,8 +59,8 @@ NOT_INDEXED = frozenset({"event.original"})
 def all_fields(log_types: Iterable[str] | None = None) -> tuple[Field, ...]:
     """Base fields plus the field maps of `log_types` (default: every registered source)."""
     rows = list(BASE_FIELDS)
-    for name in LOG_TYPES if log_types is None else log_types:
-        rows.extend(LOG_TYPES[name].fields)
+    for name in FIELD_TABLES if log_types is None else log_types:
+        rows.extend(FIELD_TABLES[name].fields)
     return tuple(rows)
 
 

@@ -30,10 +30,10 @@ def open_object(stream: BinaryIO, source: str, max_bytes: int = MAX_OBJECT_BYTES
     # A stream that buffers already (a file) gets a small buffer here: no second big read-ahead.
     raw_chunk = io.DEFAULT_BUFFER_SIZE if isinstance(stream, io.BufferedIOBase) else CHUNK
     buffered = io.BufferedReader(_Raw(stream), raw_chunk)
-    decompressed: BinaryIO = buffered  # type: ignore[assignment]
+    decompressed: BinaryIO = buffered
     if buffered.peek(2)[:2] == GZIP_MAGIC:
         decompressed = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
-    return io.BufferedReader(_Capped(decompressed, source, max_bytes), CHUNK)  # type: ignore[return-value]
+    return io.BufferedReader(_Capped(decompressed, source, max_bytes), CHUNK)
 
 
 class _Raw(io.RawIOBase):
@@ -46,7 +46,7 @@ class _Raw(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         try:
             data = self._stream.read(len(buffer))
         except Exception as exc:
@@ -68,7 +68,7 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         if self._left <= 0:
             if self._stream.read(1):
                 raise NormalizationError(

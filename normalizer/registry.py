@@ -1,4 +1,4 @@
-"""Log type name → its reader, normalizer, id rule and field map (one dict, no magic)."""
+"""Log type name → its reader, document builder and field table (one dict, no magic)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -8,10 +8,24 @@ from typing import BinaryIO
 
 import orjson
 
-from normalizer import cloudtrail, guardduty, route53, vpcflow, waf
+from normalizer import jsonlines
+from normalizer.cloudtrail import document as cloudtrail
+from normalizer.cloudtrail import reader as cloudtrail_reader
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import Field
+from normalizer.guardduty import document as guardduty
+from normalizer.guardduty import reader as guardduty_reader
 from normalizer.records import RawRecord, Skipped
+from normalizer.route53 import document as route53
+from normalizer.s3access import document as s3access
+from normalizer.securityhub import document as securityhub
+from normalizer.securityhub import reader as securityhub_reader
+from normalizer.vpcflow import document as vpcflow
+from normalizer.vpcflow import reader as vpcflow_reader
+from normalizer.waf import document as waf
+
+Reader = Callable[[BinaryIO, str], Iterator[RawRecord | Skipped | NormalizationError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +34,7 @@ class LogType:
 
     name: str
     datasets: tuple[str, ...]  # event.dataset values it writes (route53 writes two)
-    read: Callable[[BinaryIO, str], Iterator[RawRecord | Skipped | NormalizationError]]
-    normalize: Callable[[RawRecord, bool], dict]
-    doc_id: Callable[[dict, RawRecord], str]
+    read: Reader
     fields: tuple[Field, ...]
     # One record → (doc_id, document as JSON bytes, event.dataset): what the sinks consume.
     document: Callable[[RawRecord, bool], Document]
@@ -32,8 +44,8 @@ Document = tuple[str, bytes, str]
 
 
 def _document_of(module: ModuleType) -> Callable[[RawRecord, bool], Document]:
-    """A source's own `document` (native sources build the bytes directly), else one made from
-    its `normalize` and `doc_id`."""
+    """A source's own `document` (native sources build the bytes and the id directly), else one
+    made from its `normalize` and `doc_id`."""
     if hasattr(module, "document"):
         return module.document
     normalize, doc_id = module.normalize, module.doc_id
@@ -45,27 +57,26 @@ def _document_of(module: ModuleType) -> Callable[[RawRecord, bool], Document]:
     return document
 
 
-def _from_module(name: str, module: ModuleType) -> LogType:
+def _log_type(name: str, read: Reader, module: ModuleType) -> LogType:
+    """The log type `name`: its field table, `read` for its objects, `module` (its document building)."""
+    table = FIELD_TABLES[name]
     return LogType(
         name=name,
-        datasets=tuple(module.DATASETS),
-        read=module.read,
-        normalize=module.normalize,
-        doc_id=module.doc_id,
-        fields=tuple(module.FIELDS),
+        datasets=table.datasets,
+        read=read,
+        fields=table.fields,
         document=_document_of(module),
     )
 
 
 LOG_TYPES: dict[str, LogType] = {
-    name: _from_module(name, module)
-    for name, module in {
-        "cloudtrail": cloudtrail,
-        "vpcflow": vpcflow,
-        "route53": route53,
-        "waf": waf,
-        "guardduty": guardduty,
-    }.items()
+    "cloudtrail": _log_type("cloudtrail", cloudtrail_reader.read_records, cloudtrail),
+    "vpcflow": _log_type("vpcflow", vpcflow_reader.read, vpcflow),
+    "route53": _log_type("route53", jsonlines.read_lines, route53),
+    "waf": _log_type("waf", jsonlines.read_lines, waf),
+    "guardduty": _log_type("guardduty", guardduty_reader.read, guardduty),
+    "s3access": _log_type("s3access", jsonlines.read_lines, s3access),
+    "securityhub": _log_type("securityhub", securityhub_reader.read, securityhub),
 }
 
 

@@ -163,13 +163,13 @@ def _elasticsearch(session: boto3.Session, env: Any, settings: Settings) -> Elas
     elif env.get("CLOUDSIFT_ES_PARAMETER"):
         text = session.client("ssm").get_parameter(Name=env["CLOUDSIFT_ES_PARAMETER"], WithDecryption=True)
         secret = _secret(text["Parameter"]["Value"], "CLOUDSIFT_ES_PARAMETER")
-    auth: dict[str, Any] = {}
+    auth: dict[str, Any] = {"ca_certs": settings.elasticsearch.ca_certs} if settings.elasticsearch.ca_certs else {}
     if secret.get("api_key"):
         auth["api_key"] = secret["api_key"]
     elif secret.get("username"):
         auth["basic_auth"] = (secret["username"], secret.get("password", ""))
     es = settings.elasticsearch
-    return Elasticsearch(url, verify_certs=es.verify_certs, ca_certs=es.ca_certs, request_timeout=es.request_timeout,
+    return Elasticsearch(url, verify_certs=es.verify_certs, request_timeout=es.request_timeout,
                          http_compress=es.compress, **auth)
 
 

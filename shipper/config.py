@@ -24,7 +24,7 @@ from shipper.errors import ConfigError, ShipperError
 from shipper.limits import DEFAULT_LIMITS, Limits
 from shipper.routing import SKIP, Override
 from shipper.s3clients import REGION
-from shipper.templates import check_namespace
+from shipper.templates import SHIPPER_STATE_INDEX, check_namespace
 from shipper.urls import http_problem, redact
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -151,7 +151,7 @@ class Settings:
     sources: tuple[SourceConfig, ...] = ()
     elasticsearch: ElasticsearchConfig = field(default_factory=ElasticsearchConfig)
     namespace: str = "default"
-    state_index: str = "cloudsift-state"
+    state_index: str = SHIPPER_STATE_INDEX
     batch: BatchConfig = field(default_factory=BatchConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
     routes: tuple[RouteConfig, ...] = ()
@@ -273,7 +273,7 @@ def _value(hint: Any, value: Any, path: str, problems: list[str]) -> Any:
     if dataclasses.is_dataclass(hint):
         if hint is SourceConfig and isinstance(value, str):
             value = {"url": value}  # `sources: [s3://bucket/prefix]` is the common short form
-        return _build(hint, value, path, problems)
+        return _build(typing.cast(type, hint), value, path, problems)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value) if abs(value) < 2 ** 1023 else math.inf  # float() of a huge int raises
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):

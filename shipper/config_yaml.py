@@ -86,4 +86,5 @@ def _check_nodes(root: yaml.Node, source: str) -> None:
 
 
 def _line(item: yaml.Node | yaml.Event) -> int:
-    return item.start_mark.line + 1
+    mark = item.start_mark
+    return mark.line + 1 if mark is not None else 0

@@ -56,7 +56,7 @@ class Stats:
 
     def as_dict(self) -> dict:
         """Counters as a JSON-ready dict (errors capped: a summary is not a log)."""
-        out = {k: getattr(self, k) for k in self.__slots__ if k != "errors"}  # type: ignore[attr-defined]
+        out = {k: getattr(self, k) for k in self.__slots__ if k != "errors"}
         out["errors"] = self.errors[:20]
         return out
 
@@ -188,9 +188,9 @@ class Shipper:
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
-                    stream = self._stream_of(result.dataset, log_type)
+                    target = self._stream_of(result.dataset, log_type)
                     self._add(ticket, current, Entry(
-                        stream, result.doc_id, self._stamped(stream, result.body), ticket,
+                        target, result.doc_id, self._stamped(target, result.body), ticket,
                         self._rejected_by_es(ticket, ref, log_type, result.record)))
                 elif isinstance(result, NormalizationError):
                     self.stats.records += 1

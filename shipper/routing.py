@@ -27,6 +27,9 @@ def _layout(name: str, pattern: str, log_type: str) -> Layout:
     return Layout(name, re.compile(pattern), log_type)
 
 
+# An access log object's name: its delivery time and a unique string S3 chooses (16 characters).
+_S3_ACCESS_NAME = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-Za-z]{16}$"
+
 # Anchored anywhere a path component starts: trails and flow logs may be delivered under a prefix.
 _ROOT = r"(?:^|.*/)AWSLogs/" + _ACCOUNT
 LAYOUTS: tuple[Layout, ...] = (
@@ -39,6 +42,11 @@ LAYOUTS: tuple[Layout, ...] = (
     _layout("GuardDuty", _ROOT + r"/GuardDuty/[a-z0-9-]+/\d{4}/", "guardduty"),
     # Firehose delivery names its stream aws-waf-logs-*; a common prefix layout is the stream name.
     _layout("aws-waf-logs firehose", r"(?:^|.*/)aws-waf-logs-[^/]+/", "waf"),
+    # S3 server access logs: <prefix>YYYY-mm-DD-HH-MM-SS-<unique>, the prefix free text (often
+    # "logs/"), or partitioned by date <prefix><account>/<region>/<bucket>/YYYY/MM/DD/ before that name.
+    _layout("S3 access logs, date-partitioned",
+            r"(?:^|.*/)\d{12}/[a-z0-9-]+/[^/]+/\d{4}/\d{2}/\d{2}/" + _S3_ACCESS_NAME, "s3access"),
+    _layout("S3 access logs", r"(?:^|.*/)[^/]*?" + _S3_ACCESS_NAME, "s3access"),
 )
 
 

@@ -184,7 +184,8 @@ class ElasticsearchSink:
         body = b"".join(b"%s\n%s\n" % (action_line(e.index, e.doc_id), e.body) for e in entries)
         while True:
             try:
-                resp = self._client.bulk(operations=body, filter_path=_FILTER)
+                # Bytes go out as they are: the NDJSON is serialized already (the stubs know only dicts).
+                resp = self._client.bulk(operations=body, filter_path=_FILTER)  # type: ignore[arg-type]
                 return item_statuses(resp.body, len(entries))
             except ApiError as exc:
                 if exc.meta.status not in RETRYABLE_STATUS:

@@ -87,9 +87,11 @@ def _parse(body: object, *, envelopes: int) -> list[Created] | None:
 
 def receive_count(attributes: object) -> int:
     """A message's ApproximateReceiveCount (this receive included): the attempt of its objects."""
+    if not isinstance(attributes, dict):
+        return 1
     try:
-        return max(1, int(attributes.get("ApproximateReceiveCount", 1)))  # type: ignore[union-attr]
-    except (AttributeError, TypeError, ValueError):
+        return max(1, int(attributes.get("ApproximateReceiveCount", 1)))
+    except (TypeError, ValueError):
         return 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 import orjson
 from elasticsearch import ApiError, Elasticsearch
@@ -48,6 +49,23 @@ def deadletter_stream(namespace: str) -> str:
     return f"logs-{DEADLETTER_DATASET}-{namespace}"
 
 
+ALERTS_DATASET = "cloudsift.alerts"
+
+
+def alerts_stream(namespace: str) -> str:
+    """The data stream `cloudsift detect` writes its alerts to (docs/deploy.md lists their fields)."""
+    return f"logs-{ALERTS_DATASET}-{namespace}"
+
+
+# Bucket-listing checkpoints (shipper/checkpoint.py), unless `state_index` names another index.
+SHIPPER_STATE_INDEX = "cloudsift-state"
+# The detector's own state (each rule's last completed window); one index for every namespace, as
+# the shipper's checkpoints are (their documents name the namespace). `cloudsift deploy es` creates it.
+DETECTOR_STATE_INDEX = "cloudsift-detector-state"
+DETECTOR_STATE_MAPPINGS = {"dynamic": False, "properties": {
+    "rule_id": {"type": "keyword"}, "namespace": {"type": "keyword"}, "updated": {"type": "date"}}}
+
+
 def stream_fields(dataset: str, namespace: str) -> dict[str, str]:
     """The `data_stream.*` of a stream's documents. `dataset` is the event.dataset (aws.cloudtrail), not
     the stream name's `aws.cloudtrail.cloudsift`: Kibana's Security app and Elastic's dashboards filter
@@ -68,7 +86,7 @@ def all_datasets() -> tuple[str, ...]:
     return tuple(sorted({d for kind in LOG_TYPES.values() for d in kind.datasets}))
 
 
-DEADLETTER_MAPPINGS = {
+DEADLETTER_MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
         "@timestamp": {"type": "date"},
@@ -87,10 +105,34 @@ DEADLETTER_MAPPINGS = {
 }
 
 
+# What an alert adds to the ECS fields of the event it copies (those keep the data streams' mapping,
+# composed from the same component template). Kibana's alert documents name severity and risk score
+# `kibana.alert.*`; ECS has `event.severity` (a number) and `event.risk_score`: alerts carry both.
+_KEYWORD = {"type": "keyword"}
+_REFERENCE = {"properties": {"id": _KEYWORD, "name": _KEYWORD, "reference": _KEYWORD}}
+ALERT_MAPPINGS = {
+    "event": {"properties": {"risk_score": {"type": "float"}}},
+    "rule": {"properties": {name: _KEYWORD for name in (
+        "id", "uuid", "name", "description", "category", "ruleset", "version", "reference", "author", "license")}},
+    "threat": {"properties": {
+        "framework": _KEYWORD,
+        "tactic": _REFERENCE,
+        "technique": {"properties": {**_REFERENCE["properties"], "subtechnique": _REFERENCE}},
+    }},
+    "kibana": {"properties": {"alert": {"properties": {
+        "severity": _KEYWORD, "risk_score": {"type": "float"}, "uuid": _KEYWORD, "reason": {"type": "text"},
+        "original_time": {"type": "date"}, "workflow_status": _KEYWORD,
+        "rule": {"properties": {"rule_id": _KEYWORD, "name": _KEYWORD}},
+    }}}},
+    "cloudsift": {"properties": {"matched": {"properties": {"ids": _KEYWORD, "index": _KEYWORD}}}},
+}
+
+
 def _names(namespace: str) -> dict[str, str]:
     return {
         "mappings": f"cloudsift-{namespace}@mappings",
         "deadletter": f"cloudsift-{namespace}-deadletter",
+        "alerts": f"cloudsift-{namespace}-alerts",
     }
 
 
@@ -128,16 +170,38 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         "priority": PRIORITY,
         "_meta": {**meta, "dataset": DEADLETTER_DATASET},
     }
+    indices[names["alerts"]] = {
+        "index_patterns": [alerts_stream(namespace)],
+        "data_stream": {},
+        "template": {"mappings": {"properties": {
+            **ALERT_MAPPINGS, **_stream_mapping(ALERTS_DATASET, namespace)["properties"]}}},
+        "composed_of": [names["mappings"], CUSTOM],
+        "ignore_missing_component_templates": [CUSTOM],
+        "priority": PRIORITY,
+        "_meta": {**meta, "dataset": ALERTS_DATASET},
+    }
     return components, indices
 
 
-def install(client: Elasticsearch, namespace: str) -> list[str]:
-    """Put every template unless all are there with the same content (one GET); the names."""
+def stamped_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """`template_bodies` with one digest of them all in every `_meta`: what `install` and
+    `cloudsift deploy es` put, so either sees the other's templates as current."""
     components, indices = template_bodies(namespace)
     digest = hashlib.blake2b(orjson.dumps([components, indices], option=orjson.OPT_SORT_KEYS),
                              digest_size=12).hexdigest()
     for body in [*components.values(), *indices.values()]:
         body["_meta"]["digest"] = digest
+    return components, indices
+
+
+def install(client: Elasticsearch, namespace: str) -> list[str]:
+    """Put every template unless all are there with the same content (one GET); the names.
+
+    The GET needs the `monitor` cluster privilege only, so a least-privilege shipper (see
+    deploy/roles.py) goes on when `cloudsift deploy es` installed the templates already.
+    """
+    components, indices = stamped_bodies(namespace)
+    digest = next(iter(indices.values()))["_meta"]["digest"]
     if _installed(client, namespace, digest) == set(indices):
         return [*components, *indices]
     for name, body in [*components.items(), *indices.items()]:
@@ -147,7 +211,9 @@ def install(client: Elasticsearch, namespace: str) -> list[str]:
             else:
                 client.indices.put_index_template(name=name, **body)
         except ApiError as exc:
-            raise ShipperError(f"Elasticsearch refused the template: HTTP {exc.meta.status} {_root_cause(exc)}",
+            hint = (": this user may not install templates; run `cloudsift deploy es` as an administrator"
+                    if exc.meta.status == 403 else "")
+            raise ShipperError(f"Elasticsearch refused the template: HTTP {exc.meta.status} {_root_cause(exc)}{hint}",
                                where=f"template {name}") from None
     return [*components, *indices]
 

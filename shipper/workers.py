@@ -62,6 +62,7 @@ def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, 
         if settings.to:
             sink = NdjsonSink(settings.to)
         else:
+            assert client is not None  # connected above whenever there is no --to
             sink = ElasticsearchSink(client, settings.limits(), on_retry=lambda m: reporter.log("warning", m))
         done = list(parts)
 

@@ -100,3 +100,17 @@ def moto_endpoint() -> Iterator[str]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _orphan_template(request: pytest.FixtureRequest) -> None:
+    """Lets `ns` delete a test's templates although its data streams stay (no delete API on the local node).
+
+    Elasticsearch refuses to delete the last template matching a data stream; this low-priority
+    catch-all matches every test stream, so the test's own (namespaced) templates can go.
+    """
+    if "ns" not in request.fixturenames:
+        return
+    es = request.getfixturevalue("es")
+    es.indices.put_index_template(name="cloudsift-test-orphans", data_stream={}, priority=1,
+                                  index_patterns=["logs-*.cloudsift-t*", "logs-cloudsift.deadletter-t*"])

@@ -61,7 +61,7 @@ def test_kibana_import_format_is_the_rules_alone(capsys: pytest.CaptureFixture[s
     status, lines, _ = _rules(capsys, "compile", "--target", "kibana", "--format", "kibana-import",
                               str(PACK / "waf"))
     rules = [json.loads(line) for line in lines]
-    assert status == 0 and len(rules) == 2
+    assert status == 0 and len(rules) == len(list((PACK / "waf").glob("*.yml")))
     assert all({"rule_id", "name", "type", "query", "index", "threat"} <= set(r) for r in rules)
 
 
@@ -102,8 +102,7 @@ def test_check_reports_broken_and_flawed_files_alike_with_exit_1(
         path, _, problem = line.partition(": ")
         by_file.setdefault(path, []).append(problem)
     assert list(by_file) == [str(broken), str(flawed)]  # checked files only, in file order
-    assert by_file[str(broken)] == [("not a valid Sigma rule: expected ',' or ']', but got '<stream end>' "
-                                     "(line 2, column 1)")]
+    assert by_file[str(broken)] == ["not a valid Sigma rule: did not find expected ',' or ']' (line 2, column 1)"]
     assert "no negative sample (match: false)" in by_file[str(flawed)]
 
 
@@ -120,3 +119,27 @@ def test_rules_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[st
         main(["rules", "check", "--help"])
     text = capsys.readouterr().out
     assert "exit status:" in text and "\n  1  some rule is not" in text and "\n  2  usage or environment" in text
+
+
+def test_new_writes_the_two_files_and_refuses_to_overwrite(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`rules new --source S NAME` prints the two paths it wrote; the same again is exit 1, naming the file."""
+    pack = tmp_path / "rules"
+    status, lines, errors = _rules(capsys, "new", "--source", "cloudtrail", "--pack", str(pack), "my_rule")
+    rule = pack / "cloudtrail" / "my_rule.yml"
+    assert status == 0 and lines == [str(rule), str(pack / "cloudtrail" / "my_rule.samples.yaml")]
+    assert "edit every TODO" in errors[-1]
+    status, lines, errors = _rules(capsys, "new", "--source", "cloudtrail", "--pack", str(pack), "my_rule")
+    refusal = f"cloudsift: error: {rule}: already exists: rules new never overwrites a file"
+    assert (status, lines, errors) == (1, [], [refusal])
+
+
+def test_new_skeleton_fails_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A skeleton written into the default pack folder is refused by `rules check` until its TODOs are gone."""
+    monkeypatch.chdir(tmp_path)
+    assert _rules(capsys, "new", "--source", "vpcflow", "odd_port_from_internet")[0] == 0
+    status, lines, _ = _rules(capsys, "check")
+    assert status == 1 and lines and all(line.startswith("rules/vpcflow/odd_port_from_internet.yml: ")
+                                         for line in lines)
+    assert any("still a placeholder: title: TODO" in line for line in lines)

@@ -33,7 +33,7 @@ def test_extract_becomes_a_table_and_a_notice(tmp_path: Path) -> None:
     source.write_text(json.dumps({"source": long_source, "tactics": TACTICS,
                                   "techniques": [
                                       {"id": "T1110", "name": "Brute Force", "tactics": ["credential-access"],
-                                       "platforms": ["IaaS"], "subtechnique": False},
+                                       "platforms": ["Windows", "SaaS", "IaaS"], "subtechnique": False},
                                       {"id": "T1110.001", "name": "Password Guessing",
                                        "tactics": ["credential-access"], "platforms": [], "subtechnique": True}]}))
     out = tmp_path / "table.py"
@@ -46,6 +46,8 @@ def test_extract_becomes_a_table_and_a_notice(tmp_path: Path) -> None:
     assert list(table["TACTICS"]) == ["initial-access", "credential-access"]
     assert table["TECHNIQUES"] == {"T1110": ("Brute Force", ("credential-access",)),
                                    "T1110.001": ("Password Guessing", ("credential-access",))}
+    # Cloud platforms only, in the table's order; a technique of none is not listed.
+    assert table["PLATFORMS"] == {"T1110": ("IaaS", "SaaS")}
     assert MITRE_NOTICE in out.read_text() and MITRE_NOTICE in (tmp_path / NOTICE.name).read_text()
 
 
@@ -78,6 +80,7 @@ def test_stix_bundle_leaves_out_revoked_and_deprecated(tmp_path: Path) -> None:
     assert table["RELEASE"] == "MITRE ATT&CK Enterprise v9.9"
     assert list(table["TACTICS"]) == ["initial-access", "credential-access"]
     assert table["TECHNIQUES"] == {"T1078": ("Valid Accounts", ("initial-access",))}
+    assert table["PLATFORMS"] == {"T1078": ("IaaS",)}
 
 
 def test_inconsistent_source_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,18 +98,24 @@ def test_shipped_table_is_the_generators_output() -> None:
     matrix = Matrix(
         attack_enterprise.RELEASE, attack_enterprise.SOURCE,
         tuple(Tactic(i, n, s) for s, (i, n) in attack_enterprise.TACTICS.items()),
-        tuple(Technique(i, n, t) for i, (n, t) in attack_enterprise.TECHNIQUES.items()),
+        tuple(Technique(i, n, t, attack_enterprise.PLATFORMS.get(i, ()))
+              for i, (n, t) in attack_enterprise.TECHNIQUES.items()),
     )
     assert TABLE.read_text() == table_source(matrix)
     assert NOTICE.read_text() == notice_text(matrix)
 
 
 def test_shipped_table_is_all_of_enterprise_v18_1() -> None:
-    """14 tactics and 691 active techniques and sub-techniques, each with its tactics; lines fit 110 columns."""
+    """14 tactics and 691 active techniques and sub-techniques, each with its tactics and cloud platforms; lines fit
+    110 columns."""
     assert attack.RELEASE == "MITRE ATT&CK Enterprise v18.1"
     assert len(attack.TACTICS) == 14 and len(attack.TECHNIQUES) == 691
     assert attack.TECHNIQUES["T1110"].tactics == ("credential-access",)
     assert set(attack.TECHNIQUES["T1078.004"].tactics) == {
         "defense-evasion", "persistence", "privilege-escalation", "initial-access"}
     assert attack.tactic("credential_access") == Tactic("TA0006", "Credential Access", "credential-access")
+    # The cloud matrices: 151 techniques of a cloud platform, 104 of them IaaS (AWS's matrix).
+    assert sum(bool(t.platforms) for t in attack.TECHNIQUES.values()) == 151
+    assert sum("IaaS" in t.platforms for t in attack.TECHNIQUES.values()) == 104
+    assert attack.TECHNIQUES["T1020.001"].platforms == ("IaaS",) and attack.TECHNIQUES["T1003"].platforms == ()
     assert max(map(len, TABLE.read_text().splitlines())) <= 110

@@ -96,8 +96,30 @@ def test_one_correlation_file_compiles_with_the_pack_as_library() -> None:
 def test_native_name_with_several_fields_queries_the_verbatim_one() -> None:
     """GuardDuty `severity` lands in event.severity (a long) and verbatim: rules query the verbatim value."""
     from detection import fields
-    from normalizer.fieldmap import native_to_ecs
-    from normalizer.registry import LOG_TYPES
 
     assert fields.resolve("guardduty", "severity").ecs == "aws.guardduty.severity.code"
-    assert native_to_ecs(LOG_TYPES["guardduty"].fields)["severity"] == "aws.guardduty.severity.code"
+
+
+def test_derived_field_is_named_by_its_ecs_name(tmp_path: Path) -> None:
+    """A field the normalizer derives (event.outcome) has no native name: a rule names it in ECS, and it compiles."""
+    path = _write(tmp_path, field="event.outcome")
+    assert "event.outcome.caseless:x" in _lucene(path)
+    [esql] = compile_files("esql", load_pack([path])[0])
+    assert isinstance(esql, Output) and 'event.outcome=="x"' in str(esql.query)
+
+
+def test_ecs_name_of_a_native_field_is_refused_with_the_native_name(tmp_path: Path) -> None:
+    """`event.action` is what `eventName` becomes: the rule must name `eventName`, and the error says so."""
+    with pytest.raises(RuleError, match="ECS field of 'eventName'"):
+        _lucene(_write(tmp_path, field="event.action"))
+
+
+def test_only_searchable_derived_fields_are_reachable() -> None:
+    """Objects, flattened fields and fields kept in _source only are no derived targets of rules."""
+    from normalizer.mapping import NOT_INDEXED
+
+    for service in fields.SERVICES:
+        for name in ("event.original", "aws.cloudtrail.flattened.unmapped"):
+            with pytest.raises(fields.UnknownField):
+                fields.resolve(service, name)
+        assert "event.original" in NOT_INDEXED

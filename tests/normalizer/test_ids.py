@@ -1,57 +1,56 @@
-"""Document ids: the native rules (normalizer/native/src/ids.rs) are byte for byte ids.py's, and
-every record without an id of its own gets one that is unique in its object and stable on a replay."""
+"""Document ids: every record without an id of its own gets one that is unique in its object and
+stable on a replay, and the native sources give the ids normalizer/ids.py gives (tests/cases/ids.json)."""
 
 from __future__ import annotations
 
 import io
 import json
 
+import pytest
+from cases import cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalizer import _native, cloudtrail, vpcflow
+from normalizer.cloudtrail import document as cloudtrail
 from normalizer.ids import hashed_id, record_id
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
+from normalizer.vpcflow import document as vpcflow
+
+FLOW_LINE = "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 60 1763596800 1763596860 ACCEPT OK"
+EVENT_WITHOUT_ID = '{"eventVersion":"1.09","eventTime":"2024-01-02T03:04:05Z","eventName":"X"}'
+
+
+@pytest.mark.parametrize("case", cases("ids", "hashed"), ids=lambda c: c["id"])
+def test_hashed_ids_match_the_shared_cases(case: dict) -> None:
+    """hashed_id gives each case's id (the native core runs the same cases)."""
+    assert hashed_id(*case["parts"]) == case["id"]
+
+
+@pytest.mark.parametrize("case", cases("ids", "record"), ids=lambda c: c["id"])
+def test_record_ids_match_the_shared_cases(case: dict) -> None:
+    """A record's place gives each case's id, in Python and in both native sources."""
+    def record(text: str) -> RawRecord:
+        return RawRecord(text, case["source"], 1, case["offset"], part=case["part"])
+
+    assert record_id(record("x")) == case["id"]
+    assert vpcflow.document(record(FLOW_LINE), False)[0] == case["id"]
+    assert cloudtrail.document(record(EVENT_WITHOUT_ID), False)[0] == case["id"]
+
 
 # Object keys as they reach the normalizer: any text, including lone surrogates (a local file
 # name that is not UTF-8 arrives decoded with surrogateescape).
-_PARTS = st.one_of(
-    st.text(st.characters(blacklist_categories=())),
-    st.integers(min_value=0, max_value=2**70),
-    st.integers(max_value=-1),
-)
-
-
-@settings(max_examples=500)
-@given(parts=st.lists(_PARTS, min_size=1, max_size=4))
-def test_native_hashed_id_matches_python(parts: list[str | int]) -> None:
-    """Whatever the parts, both implementations give the same id (replays never duplicate)."""
-    assert _native.hashed_id(*parts) == hashed_id(*parts)
-
-
-def test_flow_log_id_is_object_key_and_offset() -> None:
-    """A flow line's id, as both sides compute it, for a fixed key and offset."""
-    assert _native.hashed_id("s3://b/k", 15) == hashed_id("s3://b/k", 15) == "jNKebzZkSZGrbsp5KL6b"
-
-
 _SOURCES = st.text(st.characters(blacklist_categories=()))
 
 
 @settings(max_examples=300)
 @given(source=_SOURCES, offset=st.integers(min_value=0, max_value=2**63), part=st.integers(min_value=0, max_value=2**63))
-def test_native_record_id_matches_python(source: str, offset: int, part: int) -> None:
-    """A record's place gives the same id natively and in Python (the native sources and the Python ones agree)."""
-    record = RawRecord("x", source, 1, offset, part=part)
-    assert _native.record_id(record) == record_id(record)
-
-
-def test_native_sources_use_record_id() -> None:
-    """A CloudTrail event without an eventID and a flow-log line get record_id's id."""
-    event = RawRecord('{"eventVersion":"1.09","eventTime":"2024-01-02T03:04:05Z","eventName":"X"}', "s3://b/k", 1, 9, part=2)
-    flow = RawRecord("2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 60 1763596800 1763596860 ACCEPT OK", "s3://b/k", 2, 40)
-    assert cloudtrail.doc_id({}, event) == record_id(event)
+def test_native_sources_give_record_id(source: str, offset: int, part: int) -> None:
+    """Whatever the place, a flow-log line and a CloudTrail event without eventID get record_id's id."""
+    flow = RawRecord(FLOW_LINE, source, 1, offset, part=part)
+    event = RawRecord(EVENT_WITHOUT_ID, source, 1, offset, part=part)
     assert vpcflow.document(flow, False)[0] == record_id(flow)
+    assert cloudtrail.document(event, False)[0] == record_id(event)
 
 
 def _envelope(events: list[dict]) -> bytes:

@@ -8,11 +8,11 @@ from normalizer.registry import LOG_TYPES
 
 
 def test_every_source_is_registered_with_its_contract() -> None:
-    """Each log type has a dataset, a reader, a normalizer, an id rule and a non-empty field map."""
-    assert set(LOG_TYPES) == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty"}
+    """Each log type has a dataset, a reader, a document builder and a non-empty field map."""
+    assert set(LOG_TYPES) == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "s3access", "securityhub"}
     for kind in LOG_TYPES.values():
         assert kind.datasets and all(d.startswith("aws.") for d in kind.datasets)
-        assert kind.fields and callable(kind.read) and callable(kind.normalize) and callable(kind.doc_id)
+        assert kind.fields and callable(kind.read) and callable(kind.document)
 
 
 def test_union_mapping_creates_an_index(es: Elasticsearch, ns: str) -> None:

@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from results import errors_and_docs, leaves
 
-from normalizer import route53
-from normalizer.domains import split_domain
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
+from normalizer.route53 import document as route53
+from normalizer.route53.domains import split_domain
 from normalizer.stream import normalize_stream
 
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs"
@@ -234,12 +235,12 @@ def test_formats_detected_per_line() -> None:
 
 def test_datasets() -> None:
     """The log type writes the two Elastic data streams' datasets."""
-    assert route53.DATASETS == ("aws.route53_resolver_logs", "aws.route53_public_logs")
+    assert FIELD_TABLES["route53"].datasets == ("aws.route53_resolver_logs", "aws.route53_public_logs")
 
 
 def test_every_native_field_is_mapped() -> None:
     """Every key of a full Resolver record has a row in the field map under its AWS name."""
-    natives = {f.native for f in route53.FIELDS}
+    natives = {f.native for f in FIELD_TABLES["route53"].fields}
     record = {**RESOLVER, "firewall_rule_action": "BLOCK", "firewall_rule_group_id": "g",
               "firewall_domain_list_id": "d", "srcids": {"instance": "i", "resolver_endpoint": "e",
                                                          "resolver_network_interface": "n"}}
@@ -250,7 +251,7 @@ def test_every_native_field_is_mapped() -> None:
 
 def test_every_written_field_has_a_type() -> None:
     """Every field the sample objects produce is declared (so the index template maps it)."""
-    declared = {f.ecs for f in route53.FIELDS} | {f.ecs for f in BASE_FIELDS}
+    declared = {f.ecs for f in FIELD_TABLES["route53"].fields} | {f.ecs for f in BASE_FIELDS}
     written: set[str] = set()
     for path in SAMPLES.glob("*/vpcdnsquerylogs/**/*.gz"):
         for result in run(path.read_bytes(), str(path)):

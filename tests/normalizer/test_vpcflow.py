@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,15 +17,18 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from results import first_rows
 
-from normalizer import vpcflow
 from normalizer.errors import NormalizationError
-from normalizer.fieldmap import ecs_types, native_to_ecs
+from normalizer.field_tables import FIELD_TABLES
+from normalizer.fieldmap import ecs_types
 from normalizer.ids import hashed_id
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
-from normalizer.vpcflow_fields import DEFAULT_HEADER
+from normalizer.vpcflow import document as vpcflow
+from normalizer.vpcflow.fields import DEFAULT_HEADER
+from normalizer.vpcflow.reader import read as read_flow_log
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "vpcflow"
@@ -132,7 +136,7 @@ def test_header_line_itself_is_not_a_record() -> None:
 
 def test_header_is_passed_to_each_record() -> None:
     """The reader hands the header's field order to every line via RawRecord.header."""
-    records = list(vpcflow.read(io.BytesIO(f"{V5}\n{ACCEPTED}\n".encode()), "k"))
+    records = list(read_flow_log(io.BytesIO(f"{V5}\n{ACCEPTED}\n".encode()), "k"))
     assert [r.header for r in records] == [tuple(V5.split())]
 
 
@@ -387,9 +391,9 @@ def test_community_id_needs_ports_for_tcp() -> None:
 
 
 def test_doc_id_is_object_and_offset() -> None:
-    """doc_id hashes the object key and the line's byte offset: stable across runs, distinct per line."""
-    records = list(vpcflow.read(io.BytesIO(f"{V2}\n{ACCEPTED}\n{ACCEPTED}\n".encode()), "s3://b/k"))
-    ids = [vpcflow.doc_id(vpcflow.normalize(r), r) for r in records]
+    """The id hashes the object key and the line's byte offset: stable across runs, distinct per line."""
+    records = list(read_flow_log(io.BytesIO(f"{V2}\n{ACCEPTED}\n{ACCEPTED}\n".encode()), "s3://b/k"))
+    ids = [vpcflow.document(r, False)[0] for r in records]
     assert ids == [hashed_id("s3://b/k", len(V2) + 1), hashed_id("s3://b/k", len(V2) + len(ACCEPTED) + 2)]
 
 
@@ -539,12 +543,11 @@ def _document(line: str, header: str | None, original: bool = False) -> tuple[st
     return vpcflow.document(record, original)
 
 
-def test_document_is_normalize_and_doc_id() -> None:
-    """document() gives the id doc_id() computes, the document normalize() parses, and the dataset."""
+def test_document_is_the_id_the_document_and_the_dataset() -> None:
+    """document() gives the line's id (object key and offset), the document normalize() parses, and the dataset."""
     record = RawRecord(V5_LINE, "s3://b/k", 3, 77, header=tuple(V5.split()))
     doc = vpcflow.normalize(record, True)
-    assert vpcflow.document(record, True) == (vpcflow.doc_id(doc, record), orjson.dumps(doc), "aws.vpcflow")
-    assert vpcflow.doc_id(doc, record) == hashed_id("s3://b/k", 77)
+    assert vpcflow.document(record, True) == (hashed_id("s3://b/k", 77), orjson.dumps(doc), "aws.vpcflow")
 
 
 @settings(max_examples=300, deadline=None)
@@ -595,6 +598,24 @@ def test_numbers_int_refuses_are_rejected(text: str) -> None:
     with pytest.raises(NormalizationError) as caught:
         _document(f"{text} OK", "bytes log-status")
     assert caught.value.field == "bytes"
+
+
+def test_every_scripts_decimal_digits_are_digits() -> None:
+    """Each decimal digit of every script (as int() reads them) counts as its value; other numerals do not."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.decimal(char, None) is not None:
+            assert orjson.loads(_document(char + char, "bytes")[1])["network"]["bytes"] == int(char + char), hex(code)
+        elif unicodedata.numeric(char, None) is not None:  # ², ½, Roman numerals: numbers, not digits
+            with pytest.raises(NormalizationError):
+                _document(char, "bytes")
+
+
+@pytest.mark.parametrize(("digits", "reason"), [(4300, "timestamp out of range"), (4301, "not an epoch timestamp")])
+def test_numbers_past_4300_digits_are_not_read(digits: int, reason: str) -> None:
+    """A number of 4300 digits is a number (too big); one digit more is not read as a number at all."""
+    with pytest.raises(NormalizationError, match=reason):
+        _document("1" * digits, "start")
 
 
 def test_timestamps_in_other_scripts_digits() -> None:
@@ -661,7 +682,7 @@ def test_lone_surrogate_is_a_normalization_error() -> None:
 
 def test_every_documented_field_is_in_the_map() -> None:
     """Every field AWS documents (v2-v8 and Transit Gateway) is a native row of FIELDS."""
-    assert set(native_to_ecs(vpcflow.FIELDS)) == set(DOCUMENTED)
+    assert set(first_rows(FIELD_TABLES["vpcflow"].fields)) == set(DOCUMENTED)
 
 
 def test_everything_written_is_declared_with_a_type() -> None:
@@ -690,7 +711,7 @@ def test_everything_written_is_declared_with_a_type() -> None:
     doc = vpcflow.normalize(
         RawRecord(" ".join(values[n] for n in header), "k", 1, 0, header=tuple(header)), True
     )
-    types = ecs_types(BASE_FIELDS + vpcflow.FIELDS)
+    types = ecs_types(BASE_FIELDS + FIELD_TABLES["vpcflow"].fields)
 
     def leaves(node: dict, prefix: str = "") -> list[str]:
         out = []

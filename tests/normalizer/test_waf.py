@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from results import errors_and_docs, leaves
 
-from normalizer import waf
 from normalizer.errors import NormalizationError
+from normalizer.field_tables import FIELD_TABLES
 from normalizer.mapping import BASE_FIELDS
 from normalizer.records import Normalized, RawRecord
 from normalizer.stream import normalize_stream
+from normalizer.waf import document as waf
 
 GOLDEN = Path(__file__).parent / "golden" / "waf"
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs"
@@ -283,12 +284,12 @@ def test_doc_id_is_source_and_offset() -> None:
 
 # --- the field map ------------------------------------------------------------------------------
 
-FLATTENED = frozenset(f.ecs for f in waf.FIELDS if f.type == "flattened")
+FLATTENED = frozenset(f.ecs for f in FIELD_TABLES["waf"].fields if f.type == "flattened")
 
 
 def test_every_native_field_is_mapped() -> None:
     """Every documented WAF log field has a row in the field map under its AWS name."""
-    natives = {f.native for f in waf.FIELDS}
+    natives = {f.native for f in FIELD_TABLES["waf"].fields}
     documented = {
         "timestamp", "formatVersion", "webaclId", "terminatingRuleId", "terminatingRuleType", "action",
         "terminatingRuleMatchDetails", "httpSourceName", "httpSourceId", "ruleGroupList", "rateBasedRuleList",
@@ -305,7 +306,7 @@ def test_every_native_field_is_mapped() -> None:
 
 def test_every_written_field_has_a_type() -> None:
     """Every field the sample and golden objects produce is declared (so the index template maps it)."""
-    declared = {f.ecs for f in waf.FIELDS} | {f.ecs for f in BASE_FIELDS}
+    declared = {f.ecs for f in FIELD_TABLES["waf"].fields} | {f.ecs for f in BASE_FIELDS}
     written: set[str] = set()
     paths = [*SAMPLES.glob("*/WAFLogs/**/*.gz"), *GOLDEN.glob("*.log")]
     for path in paths:

@@ -18,6 +18,10 @@ CASES = [
     (f"{ACCT}/WAFLogs/cloudfront/edge-acl/2026/11/20/00/05/x.log.gz", "waf"),
     ("aws-waf-logs-shop/2026/11/20/00/aws-waf-logs-shop-1-2026-11-20-00-05-00-abc", "waf"),
     (f"{ACCT}/GuardDuty/us-east-1/2026/11/20/5f8a.jsonl.gz", "guardduty"),
+    ("2026-11-20-00-05-12-1A2B3C4D5E6F7A8B", "s3access"),
+    ("logs/2026-11-20-00-05-12-1A2B3C4D5E6F7A8B", "s3access"),
+    ("access-2026-11-20-00-05-12-1A2B3C4D5E6F7A8B", "s3access"),
+    ("logs/123456789012/us-east-1/shop-data/2026/11/20/2026-11-20-00-05-12-1A2B3C4D5E6F7A8B", "s3access"),
 ]
 
 
@@ -33,7 +37,8 @@ def test_every_layout_names_a_registered_log_type() -> None:
 
 
 @pytest.mark.parametrize("key", ["random/file.gz", f"{ACCT}/CloudTrail/us-east-1/not-a-date/x.gz",
-                                 f"{ACCT}/S3AccessLogs/2026/11/20/x"])
+                                 f"{ACCT}/S3AccessLogs/2026/11/20/x", "logs/2026-11-20-00-05-12-short",
+                                 "logs/2026-11-20-00-05-12-1A2B3C4D5E6F7A8B.gz"])
 def test_unknown_key_is_not_guessed(key: str) -> None:
     """A key matching no layout routes nowhere and says why."""
     route = Router().route("logs", key)

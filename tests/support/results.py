@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from normalizer.errors import NormalizationError
+from normalizer.fieldmap import Field
 from normalizer.records import Normalized
 
 
@@ -17,6 +18,15 @@ def leaves(doc: dict, prefix: str = "", opaque: frozenset[str] = frozenset()) ->
                 out |= leaves(item, path + ".", opaque)
         else:
             out.add(path)
+    return out
+
+
+def first_rows(fields: tuple[Field, ...]) -> dict[str, str]:
+    """Native name → the ECS field of its first row: the one a Sigma rule on that name queries."""
+    out: dict[str, str] = {}
+    for f in fields:
+        if f.native is not None:
+            out.setdefault(f.native, f.ecs)
     return out
 
 

@@ -2,7 +2,7 @@
 //!
 //! Values are filled in from several places (the field-map copy, then the rules that combine
 //! values) and a later rule may replace an earlier value, so the document is a tree first, like
-//! the Python dict it replaces; keys keep their first insertion place, as a dict's do.
+//! a dict: keys keep their first insertion place when a later rule replaces their value.
 use std::borrow::Cow;
 use std::rc::Rc;
 

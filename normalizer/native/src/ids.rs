@@ -1,5 +1,8 @@
-//! Deterministic document ids, byte for byte those of normalizer/ids.py (`hashed_id`,
-//! `record_id`): the native and the Python sources must give one record one `_id`.
+//! Deterministic document ids (DESIGN decision 4): an id is the BLAKE2b hash (15 bytes, URL-safe
+//! base64) of its parts' text joined by the unit separator 0x1f; a record with no id of its own
+//! gets the id of its place, (object URL, byte offset) or (object URL, byte offset, part). The
+//! Python sources compute the same ids in normalizer/ids.py: tests/cases/ids.json holds the cases
+//! both must give, because an id may never change (a replay after an upgrade would duplicate).
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use blake2::digest::consts::U15;
@@ -10,7 +13,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::vpcflow::numbers::decimal;
+use crate::numbers::decimal;
 
 /// The id of `parts` joined by the unit separator (0x1f): BLAKE2b with a 15-byte digest, in URL-safe
 /// base64 (20 characters: 15 bytes need no padding).
@@ -38,9 +41,9 @@ impl IdText {
     }
 }
 
-/// The UTF-8 bytes of a str as ids.py encodes them ("surrogatepass": a file name decoded with
-/// surrogateescape still hashes, and to the same id).
-pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
+/// The UTF-8 bytes of a str; a lone surrogate (a file name that is not UTF-8, decoded with
+/// surrogateescape) is encoded as itself ("surrogatepass"), so such a name still has an id.
+fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
     match text.to_str() {
         Ok(s) => Ok(s.as_bytes().into()),
         Err(_) => Ok(text
@@ -50,9 +53,18 @@ pub fn id_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
     }
 }
 
-/// The id of a record with no id of its own (a RawRecord): its object and its place there,
-/// `(source, offset)`, or `(source, offset, part)` for the `part`-th of several records read
-/// whole at one offset (CloudWatch Logs envelope events). ids.py `record_id` is the same rule.
+/// The id of a record's place: `(source, offset)`, or `(source, offset, part)` for the `part`-th of
+/// several records read whole at one offset (CloudWatch Logs envelope events); `offset` is its
+/// decimal text.
+pub fn place_id(source: &[u8], offset: &[u8], part: u64) -> IdText {
+    if part == 0 {
+        return hashed_id([source, offset]);
+    }
+    let mut part_digits = [0u8; 20];
+    hashed_id([source, offset, decimal(part, &mut part_digits)])
+}
+
+/// The id of a record with no id of its own (a RawRecord): the id of its place.
 pub fn record_id(record: &Bound<'_, PyAny>) -> PyResult<IdText> {
     let py = record.py();
     let source = record.getattr(intern!(py, "source"))?;
@@ -64,45 +76,40 @@ pub fn record_id(record: &Bound<'_, PyAny>) -> PyResult<IdText> {
         Ok(n) => Cow::Borrowed(decimal(n, &mut digits)),
         Err(_) => Cow::Owned(id_bytes(&offset.str()?)?.into_owned()),
     };
-    if part == 0 {
-        return Ok(hashed_id([&*source, &*offset]));
-    }
-    let mut part_digits = [0u8; 20];
-    Ok(hashed_id([&*source, &*offset, decimal(part, &mut part_digits)]))
-}
-
-/// `hashed_id(*parts)` for Python, each part taken as `str(part)` as normalizer.ids does.
-#[pyfunction]
-#[pyo3(name = "hashed_id", signature = (*parts))]
-pub fn py_hashed_id(parts: Vec<Bound<'_, PyAny>>) -> PyResult<String> {
-    let mut encoded = Vec::with_capacity(parts.len());
-    for part in &parts {
-        let text = match part.cast::<PyString>() {
-            Ok(text) => text.clone(),
-            Err(_) => part.str()?,
-        };
-        encoded.push(id_bytes(&text)?.into_owned());
-    }
-    Ok(hashed_id(encoded.iter().map(Vec::as_slice))
-        .as_str()
-        .to_owned())
-}
-
-/// `record_id(record)` for Python (the tests check both sides agree).
-#[pyfunction]
-#[pyo3(name = "record_id")]
-pub fn py_record_id(record: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(record_id(record)?.as_str().to_owned())
+    Ok(place_id(&source, &offset, part))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::hashed_id;
+    use super::{hashed_id, place_id};
+    use serde_json::Value;
+
+    /// tests/cases/ids.json, the cases normalizer/ids.py runs too.
+    fn cases() -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/cases/ids.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tests/cases/ids.json")).expect("valid JSON")
+    }
+
+    /// A part as the id hashes it: a string's UTF-8, a number's decimal text.
+    fn text(part: &Value) -> String {
+        part.as_str().map_or_else(|| part.to_string(), str::to_owned)
+    }
 
     #[test]
-    fn matches_python_hashed_id() {
-        // base64.urlsafe_b64encode(hashlib.blake2b(b"s3://b/k\x1f15", digest_size=15).digest())
-        let id = hashed_id([b"s3://b/k".as_slice(), b"15".as_slice()]);
-        assert_eq!(id.as_str(), "jNKebzZkSZGrbsp5KL6b");
+    fn hashed_ids_match_the_shared_cases() {
+        for case in cases()["hashed"].as_array().unwrap() {
+            let parts: Vec<String> = case["parts"].as_array().unwrap().iter().map(text).collect();
+            let id = hashed_id(parts.iter().map(|p| p.as_bytes()));
+            assert_eq!(id.as_str(), case["id"].as_str().unwrap(), "{case}");
+        }
+    }
+
+    #[test]
+    fn record_ids_match_the_shared_cases() {
+        for case in cases()["record"].as_array().unwrap() {
+            let offset = case["offset"].as_u64().unwrap().to_string();
+            let id = place_id(case["source"].as_str().unwrap().as_bytes(), offset.as_bytes(), case["part"].as_u64().unwrap());
+            assert_eq!(id.as_str(), case["id"].as_str().unwrap(), "{case}");
+        }
     }
 }

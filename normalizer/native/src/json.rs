@@ -1,8 +1,9 @@
-//! Writing JSON text straight into the output buffer (documents are built as bytes, never as
-//! Python objects: that is where the time of a Python normalizer goes).
+//! Writing JSON text straight into the output buffer: documents are built as bytes, never as
+//! Python objects (making those is where a Python normalizer's time goes).
 
 /// Append `s` as a JSON string literal (quotes included), escaped as RFC 8259 requires and as
-/// orjson escapes (short forms where JSON has one), so native documents match Python's byte for byte.
+/// orjson escapes (short forms where JSON has one), so a native document is byte for byte what the
+/// Python sources write for the same values.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);

@@ -1,9 +1,9 @@
 //! A record's JSON as a borrowed tree: strings without escapes point into the record's text, so
 //! parsing a 1.3 KB CloudTrail event allocates a few vectors, not a String per key and value.
 //!
-//! It reads what orjson reads, the way Python sees it: integers beyond 64 bits become floats,
-//! nesting stops at orjson's 1024 levels, and a repeated key keeps its first place and last value
-//! (a Python dict's behaviour).
+//! It reads records as the Python sources' parser (orjson) reads them, so every source sees the same
+//! values: integers beyond 64 bits become floats, nesting stops at 1024 levels, and a repeated key
+//! keeps its first place and its last value.
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Write as _;
@@ -65,7 +65,8 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// Python's truth value of the parsed value (`if event.get("errorCode")`).
+    /// Whether the value counts as given (an errorCode of "" or null is no error): anything but
+    /// null, false, zero, "" and an empty array or object.
     pub fn truthy(&self) -> bool {
         match self {
             Json::Null => false,
@@ -92,7 +93,7 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// Python's type name of the parsed value ("dict", "list", "str", …).
+    /// The value's type as error messages name it ("dict", "list", "str", …: the Python sources' names).
     pub fn type_name(&self) -> &'static str {
         match self {
             Json::Array(_) => "list",
@@ -101,7 +102,7 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// Write the value as JSON, numbers as orjson writes Python's ints and floats.
+    /// Write the value as JSON, floats in orjson's form (numbers::write_float).
     pub fn write(&self, out: &mut Vec<u8>) {
         match self {
             Json::Null => out.extend_from_slice(b"null"),
@@ -141,7 +142,7 @@ impl<'a> Object<'a> {
         self.members.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
-    /// The member's value unless it is absent or null (Python's `obj.get(key) is not None`).
+    /// The member's value unless it is absent or null.
     pub fn get_some(&self, key: &str) -> Option<&Json<'a>> {
         self.get(key).filter(|v| !matches!(v, Json::Null))
     }
@@ -251,7 +252,7 @@ impl<'de> Visitor<'de> for Seed {
             };
             signatures |= signature;
             match seen {
-                Some(i) => members[i].1 = value, // a repeated key: Python keeps the last value
+                Some(i) => members[i].1 = value, // a repeated key keeps its first place, its last value
                 None => {
                     if let Some(index) = &mut index {
                         index.insert(key.clone(), members.len());

@@ -1,7 +1,9 @@
-//! Floats written the three ways the Python normalizer wrote them: orjson's JSON (`1e+16`,
-//! `0.00001`), Python's `str()` (`1e+16`, `1e-05`) and Java's `Double.toString` (`1.0E16`), which
-//! Elastic's string form of CloudTrail objects shows. All three print the same shortest
-//! round-trip digits (zmij computes them); they differ only in where the point and exponent go.
+//! Integers written as decimal text, and floats in the three notations documents need: in JSON as
+//! orjson writes them, like the Python sources' documents (`1e+16`, `0.00001`); as keyword text in
+//! the form of Python's `str()`, which the Python sources' keywords have (`1e+16`, `1e-05`); and as
+//! Java's `Double.toString` (`1.0E16`), which Elastic's string form of CloudTrail objects shows.
+//! All three print the same shortest round-trip digits (zmij computes them); they differ only in
+//! where the point and exponent go.
 
 /// A finite float as its shortest round-trip digits: value = 0.DIGITS × 10^point.
 struct Decimal {
@@ -65,7 +67,7 @@ impl Decimal {
     }
 }
 
-/// orjson's form of a Python float (what the Python normalizer's documents held).
+/// A float in a JSON document: positional from 1e-5 up to 1e16, else `1.5e-7`, `1e+16` (orjson's form).
 pub fn write_float(out: &mut Vec<u8>, value: f64) {
     out.extend_from_slice(orjson_float(value).as_bytes());
 }
@@ -82,7 +84,7 @@ fn orjson_float(value: f64) -> String {
     d.signed(format!("{}e{}{exponent}", d.mantissa(false), if exponent > 0 { "+" } else { "" }))
 }
 
-/// Python's `str(float)`: positional from 1e-4 up to 1e16, else `1.5e-07`, `1e+16`.
+/// A float as keyword text: positional from 1e-4 up to 1e16, else `1.5e-07`, `1e+16` (Python's `str()`).
 pub fn python_str(value: f64) -> String {
     if value.is_nan() {
         return "nan".into();
@@ -110,6 +112,26 @@ pub fn java_double(value: f64) -> String {
     }
     let d = Decimal::of(value);
     d.signed(format!("{}E{}", d.mantissa(true), d.point - 1))
+}
+
+/// The decimal digits of `n`, written at the end of `buffer`.
+pub fn decimal(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buffer[at..];
+        }
+    }
+}
+
+pub fn write_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(decimal(n.unsigned_abs(), &mut [0; 20]));
 }
 
 #[cfg(test)]
@@ -147,5 +169,13 @@ mod tests {
         ] {
             assert_eq!(java_double(value), text, "{value:e}");
         }
+    }
+
+    #[test]
+    fn integers() {
+        let mut out = Vec::new();
+        write_int(&mut out, -1234567890123);
+        write_int(&mut out, 0);
+        assert_eq!(out, b"-12345678901230");
     }
 }

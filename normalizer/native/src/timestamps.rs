@@ -1,17 +1,18 @@
-//! The common shape of an AWS timestamp (`2024-01-02T03:04:05Z`, with a fraction or a `±hh:mm`
-//! offset) → ECS's UTC with milliseconds, as normalizer/timestamps.py's `from_iso` gives it.
+//! Timestamps → ECS dates: UTC with milliseconds (`2024-01-02T03:04:05.000Z`).
 //!
-//! Only that shape is read here; anything else (other ISO 8601 forms Python accepts, absurd
-//! values, errors) is left to `from_iso` itself, so its rules stay written once.
+//! `iso_utc` reads the shape AWS writes (`2024-01-02T03:04:05Z`: a date, 'T', a time, an optional
+//! fraction whose first three digits are kept, then 'Z', a `±hh:mm` offset or nothing for UTC).
+//! The whole ISO 8601 rule belongs to normalizer/timestamps.py's `from_iso`: the native sources hand
+//! it every other string. `write_iso` writes epoch seconds. A timestamp outside the plausible range
+//! the Python side passes in (timestamps.py MIN_EPOCH..MAX_EPOCH) is refused. tests/cases/
+//! timestamps.json holds the cases both sides run.
+use std::ops::Range;
 
-/// Seconds since 1970 of the range from_iso accepts: 2000-01-01 up to (not including) 2100-01-01.
-const MIN_EPOCH: i64 = 946_684_800;
-const MAX_EPOCH: i64 = 4_102_444_800;
-
-/// `value` in UTC with milliseconds, or None when it is not the common shape (or is out of range).
-pub fn iso_utc(value: &str) -> Option<String> {
+/// `value` in UTC with milliseconds, or None when it is not AWS's shape or its time is not within
+/// `plausible` (epoch seconds).
+pub fn iso_utc(value: &str, plausible: &Range<i64>) -> Option<String> {
     let b = value.as_bytes();
-    // from_iso refuses strings longer than 40 characters.
+    // No ISO 8601 timestamp is longer than 40 characters (from_iso refuses them too).
     if b.len() < 19 || b.len() > 40 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
@@ -32,7 +33,7 @@ pub fn iso_utc(value: &str) -> Option<String> {
         if count == 0 {
             return None;
         }
-        // Python keeps microseconds and from_iso prints their thousands: the first three digits.
+        // Milliseconds: the first three digits, the rest dropped (not rounded).
         let kept = &fraction[..count.min(3)];
         millis = digits(kept)? * 10_i64.pow(3 - kept.len() as u32);
         rest = &fraction[count..];
@@ -55,7 +56,7 @@ pub fn iso_utc(value: &str) -> Option<String> {
         _ => return None,
     };
     let epoch = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    if !(MIN_EPOCH..MAX_EPOCH).contains(&epoch) {
+    if !plausible.contains(&epoch) {
         return None;
     }
     let (days, seconds) = (epoch.div_euclid(86_400), epoch.rem_euclid(86_400));
@@ -99,7 +100,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -111,25 +112,81 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Epoch seconds of a four-digit year → "YYYY-MM-DDTHH:MM:SS.000Z" (quoted, as JSON).
+pub fn write_iso(out: &mut Vec<u8>, seconds: i64) {
+    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
+    for (at, n) in [
+        (1, year / 100),
+        (3, year % 100),
+        (6, month),
+        (9, day),
+        (12, secs / 3600),
+        (15, secs / 60 % 60),
+        (18, secs % 60),
+    ] {
+        text[at] = b'0' + (n / 10) as u8;
+        text[at + 1] = b'0' + (n % 10) as u8;
+    }
+    out.extend_from_slice(&text);
+}
+
+/// The current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" (a document's ingest time).
+pub fn write_now(out: &mut Vec<u8>) {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    write_iso(out, since.as_secs() as i64);
+    let millis = since.subsec_millis();
+    let at = out.len() - 5; // the three digits before `Z"`
+    for (n, digit) in [millis / 100, millis / 10 % 10, millis % 10].into_iter().enumerate() {
+        out[at + n] = b'0' + digit as u8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::iso_utc;
+    use super::*;
+    use serde_json::Value;
 
-    #[test]
-    fn common_shapes() {
-        assert_eq!(iso_utc("2024-01-02T03:04:05Z").unwrap(), "2024-01-02T03:04:05.000Z");
-        assert_eq!(iso_utc("2024-01-02T03:04:05.123456789Z").unwrap(), "2024-01-02T03:04:05.123Z");
-        assert_eq!(iso_utc("2024-01-02T03:04:05.5").unwrap(), "2024-01-02T03:04:05.500Z");
-        assert_eq!(iso_utc("2024-03-01T01:00:00+02:00").unwrap(), "2024-02-29T23:00:00.000Z");
-        assert_eq!(iso_utc("2099-12-31T23:59:59-01:00"), None); // past 2100 in UTC
-        assert_eq!(iso_utc("2000-01-01T00:00:00Z").unwrap(), "2000-01-01T00:00:00.000Z");
+    /// tests/cases/timestamps.json, the cases normalizer/timestamps.py runs too.
+    fn cases() -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/cases/timestamps.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tests/cases/timestamps.json")).expect("valid JSON")
+    }
+
+    fn plausible(cases: &Value) -> Range<i64> {
+        cases["range"]["first"].as_i64().unwrap()..cases["range"]["end"].as_i64().unwrap()
     }
 
     #[test]
-    fn other_shapes_are_left_to_python() {
-        for text in ["2024-01-02", "2024-02-30T00:00:00Z", "2024-01-02 03:04:05Z", "2024-01-02T24:00:00Z",
-                     " 2024-01-02T03:04:05Z", "2024-01-02T03:04:05+0100", "2024-01-02T03:04:05.Z", "9999-01-01T00:00:00Z"] {
-            assert_eq!(iso_utc(text), None, "{text}");
+    fn iso_cases_are_converted_here_or_left_to_from_iso() {
+        let cases = cases();
+        let range = plausible(&cases);
+        for case in cases["iso"].as_array().unwrap() {
+            let got = iso_utc(case["value"].as_str().unwrap(), &range);
+            match (case["utc"].as_str(), case["native"].as_bool()) {
+                (Some(utc), Some(true)) => assert_eq!(got.as_deref(), Some(utc), "{case}"),
+                // Refused, or another shape: from_iso decides, never this fast path.
+                _ => assert_eq!(got, None, "{case}"),
+            }
+        }
+    }
+
+    #[test]
+    fn epoch_cases_are_written_as_from_epoch_writes_them() {
+        let cases = cases();
+        let range = plausible(&cases);
+        for case in cases["epoch"].as_array().unwrap() {
+            let seconds = case["seconds"].as_i64().unwrap();
+            match case["utc"].as_str() {
+                Some(utc) => {
+                    assert!(range.contains(&seconds), "{case}");
+                    let mut out = Vec::new();
+                    write_iso(&mut out, seconds);
+                    assert_eq!(out, format!("\"{utc}\"").into_bytes(), "{case}");
+                }
+                None => assert!(!range.contains(&seconds), "{case}"),
+            }
         }
     }
 }

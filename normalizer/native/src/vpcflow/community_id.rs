@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha1::{Digest, Sha1};
 
-use super::inet::Packed;
+use crate::inet::Packed;
 
 /// ICMP (1) and ICMPv6 (58) message types with a reply type: such a pair is one two-way flow.
 fn icmp_reply(proto: u8, kind: u16) -> Option<Option<u16>> {
@@ -69,7 +69,7 @@ pub fn community_id(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vpcflow::inet::parse_ip;
+    use crate::inet::parse_ip;
 
     #[test]
     fn community_id_spec_vector() {

@@ -1,8 +1,8 @@
-//! The layout of a header's documents: every object and, in it, every key in the order the Python
-//! normalizer wrote them (documents stay byte for byte what they were).
+//! The layout of a header's documents: every object and, in it, every key in a fixed order, so a
+//! line's document is the same bytes whenever and wherever it is normalized.
 use std::collections::BTreeMap;
 
-use super::{Derived, Entry, Item, Kind, Roles, CORE_SECTIONS};
+use super::plan::{Derived, Entry, Item, Kind, Roles, CORE_SECTIONS};
 use crate::json::write_str;
 
 /// The objects of a document and their keys, in the order the keys are first written.
@@ -43,7 +43,7 @@ impl Layout {
         self.put(parent, key, item);
     }
 
-    /// The layout the Python normalizer produced: the fixed event and cloud keys, each column's
+    /// The key order: the fixed event and cloud keys, each column's
     /// destinations in header order (with the decodings of a column beside it), the fields
     /// derived from several columns, then the non-empty objects, deepest first, by path.
     pub fn build(

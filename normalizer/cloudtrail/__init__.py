@@ -1,0 +1,1 @@
+"""AWS CloudTrail: reader (objects → records), document (record → ECS, natively), fields (the table)."""
