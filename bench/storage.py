@@ -104,12 +104,17 @@ def measure(client: Elasticsearch, source: str, body: bytes, namespace: str) -> 
     client.indices.refresh(index=streams)
     client.indices.flush(index=streams)
     client.options(request_timeout=600).indices.forcemerge(index=streams, max_num_segments=1)
-    # The segments, not _stats/store: store sizes are cached for index.store.stats_refresh_interval (10 s),
-    # so right after the merge they would still count the segments it replaced.
-    indices = client.indices.segments(index=streams).body["indices"]
-    size = sum(segment["size_in_bytes"] for index in indices.values() for copies in index["shards"].values()
+    return ok, primary_bytes(client, streams)
+
+
+def primary_bytes(client: Elasticsearch, index: str) -> int:
+    """Bytes of the primary shards' segments of `index` (a pattern or stream names).
+
+    The segments, not _stats/store: store sizes are cached for index.store.stats_refresh_interval (10 s),
+    so right after a merge they would still count the segments it replaced."""
+    indices = client.indices.segments(index=index).body["indices"]
+    return sum(segment["size_in_bytes"] for found in indices.values() for copies in found["shards"].values()
                for shard in copies if shard["routing"]["primary"] for segment in shard["segments"].values())
-    return ok, size
 
 
 def main() -> int:
