@@ -28,7 +28,6 @@ from cloudsift import nodeproc
 from cloudsift.errors import CloudsiftError
 from cloudsift.localdist import fetch_distribution, find_java
 from cloudsift.nodeproc import NodeConfig
-from shipper.urls import split_urls
 
 DEFAULT_VERSION = "9.2.8"
 DEFAULT_PORT = 9200
@@ -126,8 +125,8 @@ def _load_credentials(path: Path) -> dict | None:
 
 
 def _port_of(creds: dict) -> int:
-    # A cluster's credentials list every node's URL: the first one's port is where it starts.
-    port = urllib3.util.parse_url(split_urls(creds["url"])[0]).port
+    # A cluster's credentials list every node's URL (ours, comma-separated): the first one's port is where it starts.
+    port = urllib3.util.parse_url(creds["url"].split(",")[0]).port
     return port if port is not None else DEFAULT_PORT
 
 
