@@ -18,6 +18,7 @@ from cloudsift.errors import CloudsiftError
 # `--help` and `es` need not pay.
 AREAS: dict[str, tuple[str, str]] = {
     "deploy": ("cloudsift.cmd_deploy", "install cloudsift into an AWS account, Elasticsearch and Kibana"),
+    "detect": ("cloudsift.cmd_detect", "run the rule pack against Elasticsearch and write alerts"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),

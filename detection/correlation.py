@@ -82,12 +82,13 @@ class Correlation:
         compare = OPERATORS_BY_NAME[self.op]
         for i, (start, _) in enumerate(seconds):
             inside = [b for t, b in seconds[i:] if t < start + self.timespan]
-            value = self._measure(inside)
+            value = self.measure(inside)
             if compare(value, self.count):
                 return {"group": group["key"], "start": _iso(start), "value": value}
         return None
 
-    def _measure(self, buckets: list[dict]) -> int:
+    def measure(self, buckets: list[dict]) -> int:
+        """The condition's measure over some per-second buckets: events, distinct values or base rules seen."""
         if self.kind == "event_count":
             return sum(b["doc_count"] for b in buckets)
         if self.kind == "value_count":

@@ -33,3 +33,25 @@ def from_sigma(exc: Exception, path: str | None, prefix: str = "") -> RuleError:
         if where is not None:
             message = message.removesuffix(f" in {where}")
     return RuleError(prefix + message, path)
+
+
+class DetectorError(DetectionError):
+    """`cloudsift detect` could not run a rule, write its alerts or notify them."""
+
+
+def reason(error: object) -> str:
+    """The most specific reason of an Elasticsearch error body (or its `error` object), else the body as text.
+
+    A refused search says only "all shards failed" at the top; what went wrong is its root cause.
+    """
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    if isinstance(error, dict):
+        root = error.get("root_cause")
+        if isinstance(root, list) and root and isinstance(root[0], dict) and root[0].get("reason"):
+            return str(root[0]["reason"])
+        node: dict = error
+        while isinstance(node.get("caused_by"), dict):
+            node = node["caused_by"]
+        return str(node.get("reason") or node.get("type") or node)
+    return str(error)

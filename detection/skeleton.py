@@ -304,6 +304,49 @@ samples:
 """
 
 
+_SECURITYHUB = """\
+  - attack.defense_evasion  # TODO the tactic
+  - attack.t1562.008  # TODO the technique
+logsource:
+  product: aws
+  service: securityhub
+detection:
+  # Native ASFF names (docs/fields/securityhub.md): Compliance.Status, GeneratorId, Severity.Label, RecordState, ...
+  selection:
+    Compliance.Status: FAILED
+    GeneratorId|endswith: /CloudTrail.1  # TODO the control(s)
+    RecordState: ACTIVE
+  condition: selection
+"""
+_ASFF = """\
+      SchemaVersion: "2018-10-08"
+      Id: arn:aws:securityhub:us-east-1:123456789012:security-control/$control/finding/$id
+      ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub
+      GeneratorId: security-control/$control
+      AwsAccountId: "123456789012"
+      Types: [Software and Configuration Checks/Industry and Regulatory Standards]
+      CreatedAt: "2026-12-01T10:00:00.000Z"
+      UpdatedAt: "2026-12-01T10:05:00.000Z"
+      Severity: {Label: HIGH, Normalized: 70}
+      Title: Control $control check
+      Description: Security Hub control $control.
+      Resources: [{Type: AwsAccount, Id: "AWS::::Account:123456789012", Partition: aws, Region: us-east-1}]
+      Compliance: {Status: $status, SecurityControlId: $control}
+      RecordState: ACTIVE
+"""
+_SECURITYHUB_SAMPLES = f"""\
+# Raw Security Hub findings in ASFF (one JSON object a line, as a Firehose export writes them).
+samples:
+  - name: TODO what this case shows (the control failing)
+    match: true
+    record:  # TODO the finding as the case needs
+{Template(_ASFF).substitute(control="CloudTrail.1", id="f0000001", status="FAILED")}\
+  - name: TODO a near miss (here, the same control passing)
+    match: false
+    record:
+{Template(_ASFF).substitute(control="CloudTrail.1", id="f0000002", status="PASSED")}"""
+
+
 @dataclass(frozen=True, slots=True)
 class Skeleton:
     """The two files `rules new` writes for one source: the rule's middle part and the samples."""
@@ -319,6 +362,7 @@ SKELETONS: dict[str, Skeleton] = {
     "waf": Skeleton(_WAF, _WAF_SAMPLES),
     "guardduty": Skeleton(_GUARDDUTY, _GUARDDUTY_SAMPLES),
     "s3access": Skeleton(_S3ACCESS, _S3ACCESS_SAMPLES),
+    "securityhub": Skeleton(_SECURITYHUB, _SECURITYHUB_SAMPLES),
 }
 
 

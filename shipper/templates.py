@@ -1,4 +1,4 @@
-"""Index names and templates: one data stream per dataset and namespace, plus a dead-letter stream.
+"""Index names and templates: one data stream per dataset and namespace, plus dead-letter and alerts streams.
 
 Data streams are `logs-<event.dataset>.cloudsift-<namespace>` (e.g. logs-aws.cloudtrail.cloudsift-default):
 Elastic's AWS integration templates (`logs-aws.cloudtrail-*`, priority 200) cannot match them, so its
@@ -53,7 +53,7 @@ ALERTS_DATASET = "cloudsift.alerts"
 
 
 def alerts_stream(namespace: str) -> str:
-    """The data stream `cloudsift detect` writes its alerts to (docs/deploy.md lists their fields)."""
+    """The data stream `cloudsift detect` writes its alerts to (docs/deploy.md lists their fields; detection/streams.py names it too)."""
     return f"logs-{ALERTS_DATASET}-{namespace}"
 
 
@@ -105,12 +105,12 @@ DEADLETTER_MAPPINGS: dict[str, Any] = {
 }
 
 
-# What an alert adds to the ECS fields of the event it copies (those keep the data streams' mapping,
-# composed from the same component template). Kibana's alert documents name severity and risk score
-# `kibana.alert.*`; ECS has `event.severity` (a number) and `event.risk_score`: alerts carry both.
-_KEYWORD = {"type": "keyword"}
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _REFERENCE = {"properties": {"id": _KEYWORD, "name": _KEYWORD, "reference": _KEYWORD}}
-ALERT_MAPPINGS = {
+# What an alert says about itself, on top of the ECS mappings of the data (its copied key fields are typed as
+# in the data streams). rule.* and threat.* follow ECS; Kibana's alert documents name severity and risk score
+# `kibana.alert.*` (ECS has `event.risk_score`): alerts carry both; cloudsift.alert.* is the detector's own.
+ALERTS_MAPPINGS = {"properties": {
     "event": {"properties": {"risk_score": {"type": "float"}}},
     "rule": {"properties": {name: _KEYWORD for name in (
         "id", "uuid", "name", "description", "category", "ruleset", "version", "reference", "author", "license")}},
@@ -124,8 +124,19 @@ ALERT_MAPPINGS = {
         "original_time": {"type": "date"}, "workflow_status": _KEYWORD,
         "rule": {"properties": {"rule_id": _KEYWORD, "name": _KEYWORD}},
     }}}},
-    "cloudsift": {"properties": {"matched": {"properties": {"ids": _KEYWORD, "index": _KEYWORD}}}},
-}
+    "cloudsift": {"properties": {
+        "matched": {"properties": {"ids": _KEYWORD, "index": _KEYWORD}},
+        "alert": {"properties": {
+            "id": _KEYWORD, "kind": _KEYWORD, "severity": _KEYWORD, "risk_score": {"type": "float"},
+            "original_time": {"type": "date"}, "value": {"type": "long"},
+            "window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
+            "search_window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
+            "group": {"type": "flattened"},
+            "matched": {"properties": {"ids": _KEYWORD, "indices": _KEYWORD, "streams": _KEYWORD,
+                                       "count": {"type": "long"}}},
+        }},
+    }},
+}}
 
 
 def lifecycle_component(namespace: str) -> str:
@@ -189,7 +200,7 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         "index_patterns": [alerts_stream(namespace)],
         "data_stream": {},
         "template": {"mappings": {"properties": {
-            **ALERT_MAPPINGS, **_stream_mapping(ALERTS_DATASET, namespace)["properties"]}}},
+            **ALERTS_MAPPINGS["properties"], **_stream_mapping(ALERTS_DATASET, namespace)["properties"]}}},
         "composed_of": [names["mappings"], CUSTOM],
         "ignore_missing_component_templates": [CUSTOM],
         "priority": PRIORITY,
