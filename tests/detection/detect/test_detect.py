@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -175,19 +176,27 @@ def test_failing_rule_query_does_not_stop_the_others(plain_samples: Shipped, ale
 
 
 def test_continuous_mode_runs_each_rule_on_its_interval_and_stops_on_sigterm(
-        es_settings: EsSettings, plain_samples: Shipped, pack_files: list, alerts_ns: str) -> None:
+        es_settings: EsSettings, plain_samples: Shipped, pack_files: list, alerts_ns: str, tmp_path: Path) -> None:
     """Without --once each rule runs again every interval; later runs add nothing; SIGTERM ends it cleanly."""
-    child = spawn(es_settings, "detect", "--index", plain_samples.index, "--namespace", alerts_ns, "--since", "2h",
-                  "--interval", "1s")
-    runs: Counter[str] = Counter()
-    assert child.stderr is not None
-    for line in child.stderr:
-        if line.startswith("{"):
-            runs[orjson.loads(line)["rule_id"]] += 1
-        if len(runs) == len(pack_files) and min(runs.values()) >= 3:
-            break
-    child.send_signal(signal.SIGTERM)
-    out, _ = child.communicate(timeout=120)
-    assert child.returncode == 0
+    # Alerts go to a file: an unread stdout pipe fills up and blocks the child. The watchdog bounds the wait.
+    with open(tmp_path / "alerts.out", "w") as alerts_out:
+        child = spawn(es_settings, "detect", "--index", plain_samples.index, "--namespace", alerts_ns,
+                      "--since", "2h", "--interval", "1s", stdout=alerts_out)
+        watchdog = threading.Timer(300, child.kill)
+        watchdog.start()
+        runs: Counter[str] = Counter()
+        assert child.stderr is not None
+        try:
+            for line in child.stderr:
+                if line.startswith("{"):
+                    runs[orjson.loads(line)["rule_id"]] += 1
+                if len(runs) == len(pack_files) and min(runs.values()) >= 3:
+                    break
+            child.send_signal(signal.SIGTERM)
+            child.communicate(timeout=120)
+        finally:
+            watchdog.cancel()
+    assert child.returncode == 0, f"killed by the watchdog after {sum(runs.values())} rule runs"
+    out = (tmp_path / "alerts.out").read_text()
     printed = Counter(r["alert_id"] for r in lines(out))
     assert printed and set(printed.values()) == {1}
