@@ -8,9 +8,9 @@ UUIDs, times spread over a day and addresses drawn from a pool of a thousand, so
 compress better than real logs would. They are normalized (normalize_stream) and bulk-indexed into a
 fresh namespace through the production templates (shipper.templates.install), once per mode:
   standard:  no storage settings (the local node, or a cluster without `deploy es`, before 9.0);
-  logsdb:    deploy/lifecycle.py's storage component for this node (logsdb + sort); on the integ-test
-             node, which has no license check, _source is synthetic, as with an enterprise license;
-  logsdb-stored: the same with _source stored, which is what logsdb does under a basic license.
+  logsdb:    deploy/lifecycle.py's storage component for this node's version under an enterprise
+             license (logsdb + sort, synthetic _source: the integ-test node has no license check);
+  logsdb-stored: the same under a basic license, which stores _source.
 Each stream is flushed and force-merged to one segment, as its older backing indices settle, and the
 size of its primary segments is read (the segments API; _stats/store lags by up to 10 s). Prints bytes per event on disk, the raw (uncompressed
 native) and gzipped bytes per event of the corpus (how repetitive it is: real logs vary more than
@@ -27,6 +27,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -138,9 +139,8 @@ def main() -> int:
         for mode in args.modes.split(","):
             namespace = f"benchstore{run}{source}{mode.replace('-', '')}"
             if mode != "standard":
-                for name, component in plan(cluster, namespace).components.items():
-                    if mode == "logsdb-stored":
-                        component["template"]["settings"]["index.mapping.source.mode"] = "stored"
+                licensed = replace(cluster, license="enterprise" if mode == "logsdb" else "basic")
+                for name, component in plan(licensed, namespace).components.items():
                     client.cluster.put_component_template(name=name, **component)
             install(client, namespace)
             started = time.perf_counter()

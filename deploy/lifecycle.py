@@ -1,12 +1,12 @@
 """Full-cluster settings for our data streams: an ILM policy (rollover, then delete after the retention) and
 the index mode and sort that shrink the disk, chosen from the cluster's version and license.
 
-Pure: it builds request bodies and never talks to Elasticsearch; `cloudsift deploy es` reads the cluster
-(GET _license, the nodes' version, whether ILM answers), calls `plan`, and puts what it returns. The
-index templates already compose the two component templates named here (`shipper.templates`), ignoring
-them when missing, as on the local node: its integ-test distribution has no ILM, so this path is
-tested on its request bodies (tests/deploy/test_lifecycle.py) and documented as full-cluster only
-(docs/scaling.md).
+Pure: it builds request bodies and never talks to Elasticsearch; `cloudsift deploy es` (deploy/es.py)
+reads the cluster (GET _license, the nodes' versions, whether ILM answers), calls `plan`, and puts what
+it returns. The index templates already compose the two component templates named here
+(`shipper.templates`), ignoring them when missing. The local node's integ-test distribution has no ILM:
+there only the storage settings go in; the ILM path is tested through a proxy that answers as a full
+cluster's ILM would (tests/deploy/test_es_lifecycle.py). See docs/deploy.md, "Lifecycle and storage".
 """
 from __future__ import annotations
 
@@ -45,13 +45,10 @@ class ClusterInfo:
     @classmethod
     def parse(cls, version: str, license_body: dict, *, ilm: bool) -> ClusterInfo:
         """From a node's version string (the lowest in the cluster) and the GET _license answer."""
-        match = _VERSION.match(version)
-        if match is None:
-            raise ValueError(f"not an Elasticsearch version: {version!r}")
         lic = license_body.get("license") if isinstance(license_body, dict) else None
         active = isinstance(lic, dict) and lic.get("status") == "active"
         kind = str(lic.get("type", "basic")).lower() if active and isinstance(lic, dict) else "basic"
-        return cls((int(match[1]), int(match[2]), int(match[3])), kind, ilm)
+        return cls(_version(version), kind, ilm)
 
     @property
     def logsdb(self) -> bool:
@@ -62,6 +59,20 @@ class ClusterInfo:
     def synthetic_source(self) -> bool:
         """Whether logsdb there drops the stored _source (the license allows synthetic source)."""
         return self.logsdb and self.license in SYNTHETIC_SOURCE_LICENSES
+
+
+def _version(version: str) -> tuple[int, int, int]:
+    match = _VERSION.match(version)
+    if match is None:
+        raise ValueError(f"not an Elasticsearch version: {version!r}")
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def lowest_version(versions: list[str]) -> str:
+    """The oldest of the nodes' versions (x.y.z…): what every node of the cluster understands."""
+    if not versions:
+        raise ValueError("the cluster listed no nodes")
+    return min(versions, key=_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +129,11 @@ def storage_settings(cluster: ClusterInfo) -> dict:
     settings: dict = {"index.sort.field": list(SORT_FIELDS), "index.sort.order": list(SORT_ORDER)}
     if cluster.logsdb:
         settings = {"index.mode": "logsdb", **settings}
+        if not cluster.synthetic_source:
+            # Said outright rather than left to the license check: a node without that check (the
+            # integ-test distribution) would synthesize _source, and documents read back would differ
+            # (reformatted dates, reordered keys) from what a basic cluster returns.
+            settings["index.mapping.source.mode"] = "stored"
     return settings
 
 
@@ -138,3 +154,19 @@ def plan(cluster: ClusterInfo, namespace: str, lifecycle: Lifecycle | None = Non
             "_meta": {**meta, "retention_days": lifecycle.retention_days},
         }
     return Plan(policies, components)
+
+
+def summary(cluster: ClusterInfo, namespace: str, lifecycle: Lifecycle | None = None) -> list[str]:
+    """What `deploy es` tells the user about retention and storage on this cluster, one plain line each."""
+    lifecycle = lifecycle or Lifecycle()
+    if cluster.ilm:
+        ilm = (f"ILM: policy {policy_name(namespace)}: rollover at {lifecycle.max_primary_shard_gb}gb per primary "
+               f"shard or {lifecycle.rollover_days}d, delete {lifecycle.retention_days} days after rollover")
+    else:
+        ilm = "ILM: not available on this cluster — full-cluster feature, indices are kept until deleted"
+    if cluster.logsdb:
+        source = "synthetic" if cluster.synthetic_source else "stored"
+        mode = f"logsdb index mode ({source} _source, license {cluster.license})"
+    else:
+        mode = "standard index mode (logsdb needs 8.17)"
+    return [ilm, f"storage: {mode}, sorted by {', '.join(SORT_FIELDS)}"]

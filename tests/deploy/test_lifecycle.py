@@ -9,6 +9,7 @@ from shipper.templates import data_stream, install, template_bodies
 
 SORT = {"index.sort.field": ["cloud.account.id", "event.action", "@timestamp"],
         "index.sort.order": ["asc", "asc", "desc"]}
+STORED = {"index.mapping.source.mode": "stored"}
 
 
 def test_default_policy_rolls_over_at_50gb_or_7_days_and_deletes_after_90() -> None:
@@ -40,14 +41,15 @@ def test_lifecycle_refuses_values_outside_its_range(kwargs: dict) -> None:
 
 @pytest.mark.parametrize(("version", "license_type", "status", "settings", "synthetic"), [
     ("8.16.3", "platinum", "active", SORT, False),
-    ("8.17.0", "basic", "active", {"index.mode": "logsdb", **SORT}, False),
+    ("8.17.0", "basic", "active", {"index.mode": "logsdb", **SORT, **STORED}, False),
     ("9.2.8", "enterprise", "active", {"index.mode": "logsdb", **SORT}, True),
     ("9.2.8", "trial", "active", {"index.mode": "logsdb", **SORT}, True),
-    ("9.2.8", "enterprise", "expired", {"index.mode": "logsdb", **SORT}, False),
+    ("9.2.8", "enterprise", "expired", {"index.mode": "logsdb", **SORT, **STORED}, False),
 ])
 def test_storage_settings_follow_version_and_license(version: str, license_type: str, status: str, settings: dict,
                                                      synthetic: bool) -> None:
-    """Sorted everywhere; logsdb from 8.17; synthetic _source only with an active enterprise or trial license."""
+    """Sorted everywhere; logsdb from 8.17; synthetic _source only with an active enterprise or trial license,
+    stored _source said outright otherwise."""
     cluster = ClusterInfo.parse(version, {"license": {"type": license_type, "status": status}}, ilm=True)
     assert storage_settings(cluster) == settings and cluster.synthetic_source is synthetic
 
@@ -58,7 +60,7 @@ def test_plan_for_a_full_cluster() -> None:
     assert plan(cluster, "prod", Lifecycle(retention_days=180)) == Plan(
         policies={"cloudsift-prod": policy_body(Lifecycle(retention_days=180), "prod")},
         components={
-            "cloudsift-prod@storage": {"template": {"settings": {"index.mode": "logsdb", **SORT}},
+            "cloudsift-prod@storage": {"template": {"settings": {"index.mode": "logsdb", **SORT, **STORED}},
                                        "_meta": {"managed_by": "cloudsift", "namespace": "prod", "license": "basic",
                                                  "synthetic_source": False}},
             "cloudsift-prod@lifecycle": {"template": {"settings": {"index.lifecycle.name": "cloudsift-prod"}},
