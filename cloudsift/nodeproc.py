@@ -40,6 +40,7 @@ class NodeConfig:
     credentials: Path  # JSON with url/username/password, readable only by the invoking user
     run_as: str | None  # system user to run the node as (when invoked as root)
     extra_settings: dict = field(default_factory=dict)  # more elasticsearch.yml settings (tests: tiny queues)
+    java_opts: str = ""  # more JVM options after the heap (tests: a C1-only JIT, which halves a start's CPU)
     port_pinned: bool = True  # False: `start` may move to another free port when this one is taken
     # Discovery and transport: SINGLE_NODE, or a cluster member's name, transport port, peers and TLS.
     topology: dict = field(default_factory=lambda: dict(SINGLE_NODE))
@@ -195,7 +196,7 @@ def prepare(cfg: NodeConfig, dist: Path, java: Path, owner: pwd.struct_passwd | 
         "ES_JAVA_HOME": str(java),
         "ES_PATH_CONF": str(conf),
         "ES_TMPDIR": str(cfg.home / "tmp"),
-        "ES_JAVA_OPTS": f"-Xms{cfg.heap} -Xmx{cfg.heap}",
+        "ES_JAVA_OPTS": f"-Xms{cfg.heap} -Xmx{cfg.heap} {cfg.java_opts}".strip(),
         "HOME": str(cfg.home),
     }
 
