@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from deploy import lifecycle, roles
 from deploy.changes import Change
@@ -56,17 +56,18 @@ def cluster_info(client: Elasticsearch) -> ClusterInfo:
 
 def has_ilm(client: Elasticsearch) -> bool:
     """Whether the cluster runs ILM, from GET _ilm/status: an answer means yes; no route for it (the
-    integ-test distribution: HTTP 400 "no handler found", or 404 without an error object) or an API
-    switched off (serverless: HTTP 410) means no. Anything else (403, 5xx) is an error, not a "no"."""
-    try:
-        body = client.ilm.get_status().body
-    except ApiError as exc:
-        error = exc.body.get("error") if isinstance(exc.body, dict) else exc.body
-        no_route = exc.meta.status in (400, 404) and not isinstance(error, dict) and "no handler found" in str(error)
-        if no_route or exc.meta.status == 410:
-            return False
-        raise DeployError(f"Elasticsearch refused to read the ILM status: HTTP {exc.meta.status} {error}") from None
-    return isinstance(body, dict) and "operation_mode" in body
+    integ-test distribution: HTTP 400 "no handler found") or an API switched off (HTTP 410) means no.
+    Anything else (403 for want of `read_ilm`, 5xx) is an error, not a "no"."""
+    lenient = client.options(ignore_status=(400, 404, 410))
+    answer = refused("read the ILM status", lambda: lenient.ilm.get_status())
+    status, body = answer.meta.status, answer.body
+    if status == 200:
+        return isinstance(body, dict) and "operation_mode" in body
+    error = body.get("error") if isinstance(body, dict) else body
+    if status == 410 or (not isinstance(error, dict) and "no handler found" in str(error)):
+        return False
+    reason = error.get("reason") if isinstance(error, dict) else error
+    raise DeployError(f"Elasticsearch refused to read the ILM status: HTTP {status} {reason}")
 
 
 def policy_changes(client: Elasticsearch, policies: dict[str, dict]) -> list[Change]:

@@ -50,7 +50,7 @@ class FullClusterProxy:
         self.upstream = upstream.rstrip("/")
         self.license_type = license_type
         self.policies: dict[str, dict] = {}
-        self.refuse_ilm = 0  # an HTTP status (403: a user without ILM privileges) for every _ilm request
+        self.refuse_ilm = 0  # an HTTP status for every _ilm request (403: no ILM privileges; 410: API switched off)
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=60), retries=False)
@@ -89,10 +89,13 @@ class FullClusterProxy:
 
     def _ilm(self, method: str, parts: list[str], body: object) -> tuple[int, dict[str, str], bytes]:
         if self.refuse_ilm:
-            reason = f"action [cluster:admin/ilm/{'/'.join(parts)}] is unauthorized for user [elastic]"
-            return _json_answer(self.refuse_ilm, {"error": {"root_cause": [{"type": "security_exception",
-                                                                             "reason": reason}],
-                                                            "type": "security_exception", "reason": reason},
+            uri = f"/_ilm/{'/'.join(parts)}"
+            if self.refuse_ilm == 403:
+                kind, reason = "security_exception", f"action on [{uri}] is unauthorized for user [elastic]"
+            else:
+                kind, reason = "api_not_available_exception", f"Request for uri [{uri}] exists but is not available"
+            return _json_answer(self.refuse_ilm, {"error": {"root_cause": [{"type": kind, "reason": reason}],
+                                                            "type": kind, "reason": reason},
                                                   "status": self.refuse_ilm})
         if parts == ["status"] and method == "GET":
             return _json_answer(200, {"operation_mode": "RUNNING"})

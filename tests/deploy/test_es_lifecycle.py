@@ -132,3 +132,12 @@ def test_ilm_refused_for_want_of_privilege_is_an_error(full_cluster: FullCluster
     assert status == 2 and out == []
     assert err[-1].startswith("cloudsift: error: Elasticsearch refused to read the ILM status: HTTP 403")
     assert not [call for call in full_cluster.calls if call.method == "PUT"]
+
+
+def test_ilm_switched_off_is_no_ilm(full_cluster: FullClusterProxy, ns: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An ILM API answering 410 (not available on this deployment) is a cluster without ILM: storage only."""
+    full_cluster.refuse_ilm = 410
+    status, out, err = _deploy(capsys, ns, "--es", full_cluster.url)
+    assert status == 0 and err[1] == NO_ILM
+    assert f"+ component template cloudsift-{ns}@storage" in out and not any("ILM policy" in line for line in out)
+    assert not [call for call in full_cluster.calls if call.path.startswith("/_ilm/policy")]
