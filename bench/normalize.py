@@ -38,7 +38,7 @@ SOURCES = {
 }
 
 
-def _objects(segment: str) -> list[bytes]:
+def sample_objects(segment: str) -> list[bytes]:
     paths = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and segment in f"/{p.relative_to(SAMPLES)}/")
     out = []
     for path in paths:
@@ -49,7 +49,7 @@ def _objects(segment: str) -> list[bytes]:
 
 def corpus(source: str, target: int) -> tuple[bytes, int]:
     """The native-shaped corpus for `source` with at least `target` records, and its record count."""
-    objects = _objects(SOURCES[source])
+    objects = sample_objects(SOURCES[source])
     if not objects:
         raise SystemExit(f"no sample objects for {source} under {SAMPLES}")
     if source == "cloudtrail":
@@ -157,7 +157,7 @@ def _peak_rss_mb() -> float:
 
 def big_object_child(size_mb: int) -> None:
     """Child process: normalize a synthetic CloudTrail object; print records and peak RSS."""
-    records = [orjson.dumps(r) for obj in _objects(SOURCES["cloudtrail"]) for r in orjson.loads(obj)["Records"]]
+    records = [orjson.dumps(r) for obj in sample_objects(SOURCES["cloudtrail"]) for r in orjson.loads(obj)["Records"]]
     start = time.perf_counter()
     count = sum(1 for r in normalize_stream(SyntheticCloudTrail(records, size_mb << 20), "cloudtrail", "big")
                 if isinstance(r, Normalized))

@@ -1,13 +1,24 @@
 """End-to-end shipping rate vs. raw `elasticsearch.helpers.bulk` of the same documents, same node, same run.
 
     .venv/bin/python bench/ship.py [--objects 20] [--records 10000] [--big 1000000] [--workers 1] [--rounds 3]
+                                   [--queue-workers 1,2,4] [--alone 50000]
 
 Needs a running node (`cloudsift es start`, or ELASTICSEARCH_URL + credentials). Starts its own
 moto server, uploads generated VPC flow logs, then measures:
   1. raw: helpers.bulk(create) of the already-normalized documents (and parallel_bulk, 2 threads),
   2. ship: `cloudsift ship --from s3://… --once` (list, download, gunzip, normalize, bulk),
 and prints records/s of both, their ratio, and the peak RSS of a shipping worker; with --big,
-also the peak RSS while shipping one object of that many records.
+also the peak RSS while shipping one object of that many records. Then:
+  3. queue: the same objects announced on one SQS queue, drained by `cloudsift ship --from sqs://…
+     --workers N` for each N of --queue-workers (one message per receive, so the work spreads), each
+     beside a helpers.bulk run of the same round: records/s, the speed-up over one worker, peak RSS;
+  4. storage: bytes per flow record on disk in a shipped stream, after a force merge (bench/storage.py
+     measures every dataset);
+  5. a worker alone, per source: `cloudsift ship --from DIR --to FILE` of --alone sample-like records
+     (bench/storage.py's corpus), so no Elasticsearch shares the run: read, gunzip, normalize, serialize
+     on one core; records/s, document bytes, the rate of gzipping them as the client does for bulk
+     requests (in the sender threads), both together, and peak RSS.
+The machine may be shared: compare the ratios of a round, not its absolute rates, across runs.
 """
 from __future__ import annotations
 
@@ -20,13 +31,17 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import boto3
 import urllib3
+import yaml
 from elasticsearch import helpers
+from normalize import SOURCES
+from storage import corpus, primary_bytes
 
 from cloudsift.elastic import connect, settings_from_env
 from normalizer.records import Normalized
@@ -68,13 +83,53 @@ def moto_server() -> tuple[subprocess.Popen, str]:
     raise SystemExit("moto server did not start")
 
 
-def ship(bucket: str, namespace: str, workers: int, env: dict) -> tuple[dict, int]:
+def ship(bucket: str, namespace: str, workers: int, env: dict, *source: str) -> tuple[dict, int]:
     """Run `cloudsift ship` in a child; (summary, peak RSS in MB of the largest worker, as it reports)."""
-    out = subprocess.run([sys.executable, "-m", "cloudsift.cli", "ship", "--from", f"s3://{bucket}", "--once",
+    source = source or ("--from", f"s3://{bucket}")
+    out = subprocess.run([sys.executable, "-m", "cloudsift.cli", "ship", *source, "--once",
                           "--namespace", namespace, "--state-index", f"{namespace}-state", "--workers", str(workers),
                           "--progress", "json"], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     summary = json.loads(out.splitlines()[-1])
     return summary, summary["peak_rss_mb"]
+
+
+def announce(queue: str, bucket: str, keys: list[str]) -> None:
+    """One S3 event notification per object on the queue, as S3 would send them."""
+    sqs = boto3.client("sqs")
+    for start in range(0, len(keys), 10):
+        entries = [{"Id": str(i), "MessageBody": json.dumps({"Records": [{
+            "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": bucket}, "object": {"key": k, "size": 1}}}]})}
+            for i, k in enumerate(keys[start:start + 10])]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+
+
+def worker_alone(records: int, env: dict) -> None:
+    """Each source's sample-like object through `cloudsift ship --to FILE`: the worker's own ceiling, then
+    the cost of gzipping what it wrote at the level the Elasticsearch client uses for bulk bodies (9)."""
+    print(f"{'worker alone':13} {'records/s':>10} {'doc B/rec':>10} {'gzip-9 rec/s':>13} {'both rec/s':>11} "
+          f"{'peak RSS MB':>12}   ({records} records per source, --to FILE, no Elasticsearch)")
+    for source, segment in SOURCES.items():
+        sample = next(p for p in sorted((ROOT / "sample_logs").rglob("*.gz")) if segment in f"/{p.relative_to(ROOT)}/")
+        body, _ = corpus(source, records, seed=3)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "in" / sample.relative_to(ROOT / "sample_logs")  # the AWS layout routes it
+            path.parent.mkdir(parents=True)
+            path.write_bytes(gzip.compress(body, compresslevel=6))
+            docs = Path(tmp) / "docs.ndjson"
+            out = subprocess.run([sys.executable, "-m", "cloudsift.cli", "ship", "--from", str(Path(tmp) / "in"),
+                                  "--to", str(docs), "--progress", "json"], env=env, cwd=ROOT, capture_output=True,
+                                 text=True, check=True).stdout
+            written = docs.read_bytes()
+        summary = json.loads(out.splitlines()[-1])
+        if summary["records"] != records:
+            raise SystemExit(f"{source}: {summary['records']} records shipped of {records}")
+        started = time.perf_counter()
+        gzip.compress(written)
+        gzip_rate = records / (time.perf_counter() - started)
+        rate = summary["records_per_s"]
+        print(f"{source:13} {rate:10,.0f} {len(written) / records:10.0f} {gzip_rate:13,.0f} "
+              f"{1 / (1 / rate + 1 / gzip_rate):11,.0f} {summary['peak_rss_mb']:12d}")
 
 
 def main() -> None:
@@ -84,6 +139,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=0, help="records in one extra big object (RSS check)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are compared")
+    parser.add_argument("--queue-workers", default="1,2,4", help="worker counts for the SQS run ('' to skip)")
+    parser.add_argument("--alone", type=int, default=50_000, help="records per source for a worker alone (0: skip)")
     args = parser.parse_args()
 
     settings = settings_from_env()
@@ -152,6 +209,26 @@ def main() -> None:
         print(f"ratio            : {ship_rate / raw_rate:10.2f}  vs helpers.bulk (goal >= 0.9); "
               f"{ship_rate / par_rate:.2f} vs parallel_bulk")
         print(f"peak RSS         : {rss:10d} MB per worker (goal <= 200)")
+        if args.queue_workers:
+            queue = boto3.client("sqs").create_queue(QueueName=f"bench-{run}")["QueueUrl"]
+            config = Path(f"/tmp/bench-ship-{run}.yml")
+            config.write_text(yaml.safe_dump({"sources": [{"url": f"sqs://{queue}", "max_messages": 1}]}))
+            base = None
+            for workers in (int(n) for n in args.queue_workers.split(",")):
+                peer = raw(f"benchqraw{run}w{workers}")
+                announce(queue, bucket, [key(i) for i in range(args.objects)])
+                summary, peak = ship(bucket, f"benchq{run}w{workers}", workers, env, "--config", str(config))
+                rate = summary["records_per_s"]
+                base = base or rate
+                print(f"queue, {workers} worker(s): {rate:10,.0f} records/s  x{rate / base:.2f} of 1 worker  "
+                      f"{rate / peer:.2f} of helpers.bulk this round ({peer:,.0f})  peak RSS {peak} MB/worker")
+            config.unlink()
+            stream = data_stream("aws.vpcflow", f"benchship{run}r0")
+            client.indices.forcemerge(index=stream, max_num_segments=1)
+            print(f"storage          : {primary_bytes(client, stream) / total:10.0f} bytes per flow record on disk "
+                  "(force-merged; every dataset: bench/storage.py)")
+        if args.alone:
+            worker_alone(args.alone, env)
         if args.big:
             big_bucket = f"bench-big-{run}"
             s3.create_bucket(Bucket=big_bucket)

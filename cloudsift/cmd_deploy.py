@@ -23,6 +23,11 @@ ROLES_PATHS = """roles go one of two ways:
   file realm     roles.yml, users, users_roles in the node's config directory: the local node
                  (`cloudsift es start`, which has no role API) when no URL is given, or the
                  directory named by --file-realm; the node reloads them within seconds"""
+LIFECYCLE = """lifecycle and storage (docs/deploy.md, "Lifecycle and storage"):
+  with ILM       policy cloudsift-<namespace> (rollover at 50gb per primary shard or the
+                 rollover age, delete --retention-days after rollover) and the component
+                 templates cloudsift-<namespace>@lifecycle and @storage
+  without ILM    (the local node) @storage only: index sort, and logsdb from 8.17"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -36,14 +41,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e = actions.add_parser("es", help="templates, state indices, least-privilege roles, API keys",
                            description="Install or update the templates of every data stream (data, "
                            "dead letters, alerts), the shipper's and the detector's state indices, and "
-                           "the roles of the shipper, the detector and the analyst.",
-                           epilog=f"{ROLES_PATHS}\n\n{EXIT_STATUS}",
+                           "the roles of the shipper, the detector and the analyst; on a cluster with ILM, "
+                           "the retention of every stream.",
+                           epilog=f"{ROLES_PATHS}\n\n{LIFECYCLE}\n\n{EXIT_STATUS}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("--es", metavar="URL",
                    help="Elasticsearch URL (default: ELASTICSEARCH_URL, else the local node)")
     e.add_argument("--namespace", default="default", help="data stream namespace (default: default)")
     e.add_argument("--state-index", help="the shipper's checkpoint index (default: cloudsift-state)")
     e.add_argument("--detector-state-index", help="the detector's state index (default: cloudsift-detector-state)")
+    # Defaults and limits live in deploy/lifecycle.py (imported when the command runs, not for --help).
+    e.add_argument("--retention-days", type=int, metavar="N",
+                   help="ILM: delete a backing index N days after its rollover (default 90, as CIS asks)")
+    e.add_argument("--rollover-days", type=int, metavar="D",
+                   help="ILM: roll a stream over at this age at the latest: 1 or 7 (default 7; 1 keeps the "
+                        "overshoot of the retention small)")
     e.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
     e.add_argument("--api-keys", action="store_true",
                    help="also create credentials for each user that has none: an API key (security API) or a "
@@ -87,7 +99,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _es(args: argparse.Namespace) -> int:
     from cloudsift import localnode
     from cloudsift.elastic import connect, settings_from_env
-    from deploy import es
+    from deploy import es, lifecycle
     from deploy.filerealm import FileRealm
     from deploy.roles import Names
     from deploy.security import SecurityApi
@@ -97,7 +109,9 @@ def _es(args: argparse.Namespace) -> int:
     try:
         names = Names(check_namespace(args.namespace), args.state_index or SHIPPER_STATE_INDEX,
                       args.detector_state_index or DETECTOR_STATE_INDEX)
-    except ShipperError as exc:
+        given = {"retention_days": args.retention_days, "rollover_days": args.rollover_days}
+        retention = lifecycle.Lifecycle(**{key: value for key, value in given.items() if value is not None})
+    except (ShipperError, ValueError) as exc:
         raise CloudsiftError(str(exc)) from None
     client = connect(settings_from_env(args.es))
     store: es.RoleStore
@@ -108,7 +122,10 @@ def _es(args: argparse.Namespace) -> int:
     else:
         store = SecurityApi(client)
     print(f"deploy es: namespace {names.namespace}, roles through {store.where()}", file=sys.stderr)
-    changes = es.plan(client, names, store, credentials=args.api_keys)
+    cluster = es.cluster_info(client)
+    for line in lifecycle.summary(cluster, names.namespace, retention):
+        print(line, file=sys.stderr)
+    changes = es.plan(client, names, store, cluster, retention, credentials=args.api_keys)
     return _report(changes, args.dry_run)
 
 

@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", default=None, help="drain what is there now, then exit")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
     p.add_argument("--partition", metavar="I/N", help="be worker I of N separate `cloudsift ship` processes")
+    p.add_argument("--prefixes", metavar="P1,P2,…",
+                   help="bucket listing: only these prefixes below the s3:// URL's, each with its own checkpoint; "
+                   "workers (--workers / --partition) then split them, worker I taking prefixes I, I+N, …")
     p.add_argument("--namespace", help="data stream namespace (default: default)")
     p.add_argument("--state-index", help="index holding bucket-listing checkpoints (default: cloudsift-state)")
     p.add_argument("--batch-docs", type=int, help=f"documents per bulk request (default {DEFAULT_LIMITS.max_docs})")
@@ -89,7 +92,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         for flag in ("region", "profile", "role_arn", "poll_seconds", "wait_seconds", "visibility_timeout"):
             if getattr(args, flag) is not None:
                 source[flag] = getattr(args, flag)
+        if args.prefixes is not None:
+            source["prefixes"] = [p.strip() for p in args.prefixes.split(",")]
         overrides["sources"] = [source]
+    elif args.prefixes is not None:
+        raise CloudsiftError("--prefixes splits the --from s3://… listing: give --from, or `prefixes:` in the config")
     try:
         settings = load(args.config, overrides)
     except ShipperError as exc:

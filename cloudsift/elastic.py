@@ -10,14 +10,14 @@ from elasticsearch import ConnectionError as EsConnectionError
 
 from cloudsift import localnode
 from cloudsift.errors import CloudsiftError
-from shipper.urls import http_problem, redact
+from shipper.urls import http_problem, redact, split_urls
 
 
 @dataclass(frozen=True, slots=True)
 class EsSettings:
     """How to reach Elasticsearch. `repr` hides the secrets so they never reach a log."""
 
-    url: str
+    url: str  # one URL, or one per node separated by commas
     username: str | None = None
     password: str | None = None
     api_key: str | None = None
@@ -64,8 +64,10 @@ def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_opt
     elif settings.username:
         auth["basic_auth"] = (settings.username, settings.password or "")
     try:
+        # With several nodes the client sends each request to the next live one: a node that fails to
+        # connect is set aside for a while, so work goes on with the others while one is down.
         client = Elasticsearch(
-            settings.url,
+            split_urls(settings.url),
             verify_certs=settings.verify_certs,
             request_timeout=request_timeout,
             **auth,

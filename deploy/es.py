@@ -6,6 +6,10 @@ what is current). The data streams themselves are created by their first documen
 `auto_configure`). Indices: the shipper's checkpoints and the detector's state. Roles and, on
 request, credentials: through a RoleStore, the security API or a file realm.
 
+Lifecycle and storage (deploy/lifecycle.py): from the cluster's lowest node version, its license and
+whether it has ILM, an ILM policy per namespace and the `@lifecycle` / `@storage` component templates the
+dataset templates compose; without ILM (the local integ-test node) the storage settings only.
+
 A resource is current when every value we put is there as we put it (deploy/diff.py) and, for
 templates, its digest matches: so a second run finds nothing to do and says "no changes".
 """
@@ -15,10 +19,11 @@ from typing import Protocol
 
 from elasticsearch import Elasticsearch
 
-from deploy import roles
+from deploy import lifecycle, roles
 from deploy.changes import Change
 from deploy.diff import changed
-from deploy.errors import refused
+from deploy.errors import DeployError, refused
+from deploy.lifecycle import ClusterInfo, Lifecycle
 from deploy.roles import Names
 from shipper import templates
 from shipper.checkpoint import STATE_MAPPINGS
@@ -37,9 +42,54 @@ class RoleStore(Protocol):
         """Credentials (user name → role name) to create: printed once when made."""
 
 
-def template_changes(client: Elasticsearch, namespace: str) -> list[Change]:
-    """Component templates first (index templates compose them), then index templates."""
+def cluster_info(client: Elasticsearch) -> ClusterInfo:
+    """What lifecycle.plan needs to know: the lowest node version, the license, whether ILM answers."""
+    nodes = refused("read the nodes' versions", lambda: client.nodes.info(node_id="_all", metric="_none").body)
+    versions = [str(node.get("version", "")) for node in nodes.get("nodes", {}).values()]
+    # A cluster without the license endpoint (404) has no license to grant anything: basic.
+    licence = refused("read the license", lambda: client.options(ignore_status=404).license.get().body)
+    try:
+        return ClusterInfo.parse(lifecycle.lowest_version(versions), licence, ilm=has_ilm(client))
+    except ValueError as exc:
+        raise DeployError(f"cannot tell what this cluster offers: {exc}") from None
+
+
+def has_ilm(client: Elasticsearch) -> bool:
+    """Whether the cluster runs ILM, from GET _ilm/status: an answer means yes; no route for it (the
+    integ-test distribution: HTTP 400 "no handler found") or an API switched off (HTTP 410) means no.
+    Anything else (403 for want of `read_ilm`, 5xx) is an error, not a "no"."""
+    lenient = client.options(ignore_status=(400, 404, 410))
+    answer = refused("read the ILM status", lambda: lenient.ilm.get_status())
+    status, body = answer.meta.status, answer.body
+    if status == 200:
+        return isinstance(body, dict) and "operation_mode" in body
+    error = body.get("error") if isinstance(body, dict) else body
+    if status == 410 or (not isinstance(error, dict) and "no handler found" in str(error)):
+        return False
+    reason = error.get("reason") if isinstance(error, dict) else error
+    raise DeployError(f"Elasticsearch refused to read the ILM status: HTTP {status} {reason}")
+
+
+def policy_changes(client: Elasticsearch, policies: dict[str, dict]) -> list[Change]:
+    """The ILM policies to create or update (PUT _ilm/policy replaces a policy, raising its version)."""
+    out = []
+    lenient = client.options(ignore_status=404)
+    for name, body in policies.items():
+        found = refused(f"read ILM policy {name}", lambda name=name: lenient.ilm.get_lifecycle(name=name).body)
+        have = found.get(name, {}).get("policy") if isinstance(found.get(name), dict) else None
+        lines = changed(have, body["policy"])
+        if have is None or lines:
+            out.append(Change("ILM policy", name, have is None, tuple(lines) if have is not None else (),
+                              run=lambda name=name, body=body: refused(
+                                  f"put ILM policy {name}", lambda: client.ilm.put_lifecycle(name=name, **body))))
+    return out
+
+
+def template_changes(client: Elasticsearch, namespace: str, extra: dict[str, dict] | None = None) -> list[Change]:
+    """Component templates first (index templates compose them), then index templates; `extra`: the
+    lifecycle and storage components of this cluster, put after ours and before the index templates."""
     components, indices = templates.stamped_bodies(namespace)
+    components = {**components, **(extra or {})}
     lenient = client.options(ignore_status=404)
     have_components = {t["name"]: t["component_template"] for t in refused(
         "read component templates", lambda: lenient.cluster.get_component_template(
@@ -81,11 +131,14 @@ def index_changes(client: Elasticsearch, names: Names) -> list[Change]:
     return out
 
 
-def plan(client: Elasticsearch, names: Names, store: RoleStore, credentials: bool = False) -> list[Change]:
-    """Everything `deploy es` would do, in the order it must be done; `credentials`: a user or API
-    key for each user of the system that has none."""
+def plan(client: Elasticsearch, names: Names, store: RoleStore, cluster: ClusterInfo,
+         retention: Lifecycle | None = None, credentials: bool = False) -> list[Change]:
+    """Everything `deploy es` would do, in the order it must be done: ILM policies before the templates
+    naming them; `credentials`: a user or API key for each user of the system that has none."""
     wanted = roles.descriptors(names)
     # One name for the role and its user (or API key): what each is for reads the same everywhere.
     users = {name: name for name in (roles.role_name(user, names.namespace) for user in roles.USERS)}
-    return [*template_changes(client, names.namespace), *index_changes(client, names),
+    settings = lifecycle.plan(cluster, names.namespace, retention)
+    return [*policy_changes(client, settings.policies),
+            *template_changes(client, names.namespace, settings.components), *index_changes(client, names),
             *store.plan_roles(wanted), *(store.plan_credentials(wanted, users) if credentials else [])]

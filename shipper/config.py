@@ -92,10 +92,18 @@ class SourceConfig:
     # SQS: extended by a heartbeat while an object is in flight
     visibility_timeout: Annotated[int, Bounds(1, 43200, why="seconds")] = 300
     max_messages: Annotated[int, Bounds(1, 10)] = 10
+    # Bucket listing: only these prefixes below the URL's, each with its own checkpoint. Workers (--workers,
+    # --partition I/N) then split the bucket by prefix, worker I taking prefixes I, I+N, …, not by key hash.
+    prefixes: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
         return "s3" if self.url.startswith("s3://") else "sqs" if self.url.startswith("sqs://") else "dir"
+
+    def listing_prefixes(self) -> tuple[str, ...]:
+        """The key prefixes a bucket listing covers: the URL's own, or each of `prefixes` below it."""
+        base = self.url[len("s3://"):].partition("/")[2]
+        return tuple(base + p for p in self.prefixes) if self.prefixes else (base,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +323,7 @@ def _check(s: Settings, sources: bool = True) -> list[str]:
             problems.append(f"{where}.external_id_env: must name an environment variable")
         if src.region is not None and not REGION.fullmatch(src.region):
             problems.append(f"{where}.region: not an AWS region name: {src.region!r}")
+        problems.extend(_prefix_problems(src, where, s))
     problems.extend(_overlaps(s.sources))
     for i, bucket in enumerate(s.buckets):
         if not bucket.name:
@@ -353,9 +362,28 @@ def _check(s: Settings, sources: bool = True) -> list[str]:
     return problems
 
 
+def _prefix_problems(src: SourceConfig, where: str, s: Settings) -> list[str]:
+    """`prefixes` belong to a bucket listing, are disjoint, and leave no worker without one."""
+    if not src.prefixes:
+        return []
+    if src.kind != "s3":
+        return [f"{where}.prefixes: only a bucket listing (s3://…) is split by prefix"]
+    problems = [f"{where}.prefixes[{i}]: must not be empty" for i, p in enumerate(src.prefixes) if not p]
+    problems.extend(f"{where}.prefixes[{j}]: overlaps prefixes[{i}] {src.prefixes[i]!r} (a key would be shipped twice)"
+                    for i, a in enumerate(src.prefixes) for j, b in enumerate(src.prefixes)
+                    if i < j and a and b and (a.startswith(b) or b.startswith(a)))
+    workers = int(s.partition.split("/")[1]) if s.partition and re.fullmatch(r"\d+/\d+", s.partition) else s.workers
+    if workers > len(src.prefixes):
+        problems.append(f"{where}.prefixes: {len(src.prefixes)} prefixes for {workers} workers: some worker would "
+                        "have none (give at least one prefix per worker)")
+    return problems
+
+
 def _overlaps(sources: tuple[SourceConfig, ...]) -> list[str]:
     """Bucket listings of one bucket must cover disjoint prefixes: overlapping ones would ship keys twice."""
-    listings = [(i, src.url[len("s3://"):].partition("/")) for i, src in enumerate(sources) if src.kind == "s3"]
-    return [f"sources[{j}].url: overlaps sources[{i}].url (split a bucket into disjoint prefixes)"
-            for i, (bucket, _, prefix) in listings for j, (other, _, more) in listings
-            if i < j and bucket == other and (more.startswith(prefix) or prefix.startswith(more))]
+    listings = [(i, src.url[len("s3://"):].partition("/")[0], prefix) for i, src in enumerate(sources)
+                if src.kind == "s3" for prefix in src.listing_prefixes()]
+    found = [f"sources[{j}].url: overlaps sources[{i}].url (split a bucket into disjoint prefixes)"
+             for i, bucket, prefix in listings for j, other, more in listings
+             if i < j and bucket == other and (more.startswith(prefix) or prefix.startswith(more))]
+    return list(dict.fromkeys(found))  # two sources may overlap through several of their prefixes

@@ -1,9 +1,13 @@
-"""Bucket listing: discover delivery streams, list each from its checkpoint, ship new objects in order."""
+"""Bucket listing: discover delivery streams, list each from its checkpoint, ship new objects in order.
+
+One source lists one or more prefixes of a bucket (`--prefixes`: the share of the bucket assigned
+to this worker), each with a checkpoint of its own, so a prefix moved to another worker resumes there.
+"""
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -36,45 +40,53 @@ def _is_folder_marker(obj: dict) -> bool:
 
 
 class S3ListingSource:
-    """Lists s3://bucket/prefix; with a CheckpointStore a restart resumes and the next run reads only new keys."""
+    """Lists s3://bucket/prefix for each (prefix, CheckpointStore) given: a restart resumes and the next run
+    reads only new keys."""
 
-    def __init__(self, s3: Any, bucket: str, prefix: str, store: CheckpointStore, *,
+    def __init__(self, s3: Any, bucket: str, listings: Sequence[tuple[str, CheckpointStore]], *,
                  partition: Partition = WHOLE, once: bool = True, poll_seconds: float = 60.0,
                  log: Callable[..., None] = lambda *a, **k: None) -> None:
         self._s3 = s3
         self._bucket = bucket
-        self._prefix = prefix
-        self._store = store
+        self._prefixes = [prefix for prefix, _ in listings]
+        self._stores = [store for _, store in listings]
         self._partition = partition
         self._once = once
         self._poll = poll_seconds
         self._log = log
-        self._marks: dict[str, StreamMark] = {}
+        self._marks: list[dict[str, StreamMark]] = []  # per listing: stream → mark
 
     def objects(self, stop: threading.Event) -> Iterator[ObjectRef | None]:
-        """Every new object this partition owns, stream by stream in key order; then poll again unless once."""
-        self._marks = self._store.load()
+        """Every new object this partition owns, prefix by prefix and stream by stream in key order; then
+        poll again unless once."""
+        self._marks = [store.load() for store in self._stores]
         while not stop.is_set():
-            for stream in self._streams(self._prefix, 0):
-                mark = self._marks.setdefault(stream.mark, StreamMark())
-                for obj in self._list(stream, mark.after):
-                    if stop.is_set():
-                        return
-                    key = obj["Key"]
-                    if not mark.wanted(key) or not self._partition.owns(key) or _is_folder_marker(obj):
-                        continue
-                    if mark.full:
-                        self._log("warning", "too many objects finished past one that keeps failing; "
-                                  "stream paused until it succeeds", stream=f"s3://{self._bucket}/{stream.prefix}")
-                        break
-                    mark.issue(key)
-                    yield ObjectRef(self._bucket, key, obj.get("Size", 0), stream.mark, attempt=mark.attempt(key))
+            for listing, prefix in enumerate(self._prefixes):
+                for stream in self._streams(prefix, 0):
+                    mark = self._marks[listing].setdefault(stream.mark, StreamMark())
+                    for obj in self._list(stream, mark.after):
+                        if stop.is_set():
+                            return
+                        key = obj["Key"]
+                        if not mark.wanted(key) or not self._partition.owns(key) or _is_folder_marker(obj):
+                            continue
+                        if mark.full:
+                            self._log("warning", "too many objects finished past one that keeps failing; stream "
+                                      "paused until it succeeds", stream=f"s3://{self._bucket}/{stream.prefix}")
+                            break
+                        mark.issue(key)
+                        yield ObjectRef(self._bucket, key, obj.get("Size", 0), (listing, stream.mark),
+                                        attempt=mark.attempt(key))
             if self._once:
                 return
             yield None  # about to sleep: the pipeline delivers and commits what it holds …
-            self._store.save(self._marks)  # … so the checkpoint is current while idle
+            self._save()  # … so the checkpoints are current while idle
             if stop.wait(self._poll):
                 return
+
+    def _save(self) -> None:
+        for store, marks in zip(self._stores, self._marks):
+            store.save(marks)
 
     def _streams(self, prefix: str, depth: int) -> Iterator[Stream]:
         """The time-ordered streams under `prefix`: a level whose children are years (or that has none) is
@@ -113,13 +125,15 @@ class S3ListingSource:
 
     def commit(self, ref: ObjectRef) -> None:
         """Advance the stream's mark; saved to Elasticsearch every few seconds and on close."""
-        self._marks[ref.token].finish(ref.key)
-        self._store.changed(self._marks)
+        listing, stream = ref.token
+        self._marks[listing][stream].finish(ref.key)
+        self._stores[listing].changed(self._marks[listing])
 
     def release(self, ref: ObjectRef, *, failed: bool) -> None:
         """The mark cannot pass a released key: the next pass (or run) lists it again (a failure is counted)."""
-        self._marks[ref.token].release(ref.key, failed=failed)
+        listing, stream = ref.token
+        self._marks[listing][stream].release(ref.key, failed=failed)
 
     def close(self) -> None:
         """Save the marks."""
-        self._store.save(self._marks)
+        self._save()

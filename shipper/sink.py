@@ -101,8 +101,11 @@ class ElasticsearchSink:
 
     def __init__(self, client: Elasticsearch, limits: Limits = DEFAULT_LIMITS,
                  on_retry: Callable[[str], None] | None = None) -> None:
-        # Our own backoff governs retries: the client must not retry (or sleep) on its own.
-        self._client = client.options(max_retries=0, retry_on_status=(), retry_on_timeout=False)
+        # Our own backoff governs retries: the client must not retry (or sleep) on its own, but for one
+        # case. Given several nodes, a node that refuses the connection is set aside and the request
+        # goes at once to the next one (a node down is not a cluster overloaded: nothing to wait for).
+        others = len(client.transport.node_pool) - 1
+        self._client = client.options(max_retries=others, retry_on_status=(), retry_on_timeout=False)
         self._limits = limits
         self._on_retry = on_retry or (lambda message: None)
         self._batch = _Batch()

@@ -139,9 +139,22 @@ ALERTS_MAPPINGS = {"properties": {
 }}
 
 
+def lifecycle_component(namespace: str) -> str:
+    """The component template naming the ILM policy of a namespace's streams: `deploy es` puts it on a full
+    cluster (deploy/lifecycle.py); the local node has no ILM, and no such template."""
+    return f"cloudsift-{namespace}@lifecycle"
+
+
+def storage_component(namespace: str) -> str:
+    """The component template with the index mode and sort of a namespace's dataset streams (full cluster)."""
+    return f"cloudsift-{namespace}@storage"
+
+
 def _names(namespace: str) -> dict[str, str]:
     return {
         "mappings": f"cloudsift-{namespace}@mappings",
+        "lifecycle": lifecycle_component(namespace),
+        "storage": storage_component(namespace),
         "deadletter": f"cloudsift-{namespace}-deadletter",
         "alerts": f"cloudsift-{namespace}-alerts",
     }
@@ -164,8 +177,9 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
             "index_patterns": [data_stream(dataset, namespace)],
             "data_stream": {},
             "template": {"mappings": _stream_mapping(dataset, namespace)},
-            "composed_of": [names["mappings"], CUSTOM],
-            "ignore_missing_component_templates": [CUSTOM],
+            # Full-cluster settings (absent on the local node) come before the user's own, which win.
+            "composed_of": [names["mappings"], names["lifecycle"], names["storage"], CUSTOM],
+            "ignore_missing_component_templates": [names["lifecycle"], names["storage"], CUSTOM],
             "priority": PRIORITY,
             "_meta": {**meta, "dataset": dataset},
         }
@@ -176,8 +190,9 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
         "data_stream": {},
         "template": {"mappings": {**DEADLETTER_MAPPINGS, "properties": {
             **DEADLETTER_MAPPINGS["properties"], **_stream_mapping(DEADLETTER_DATASET, namespace)["properties"]}}},
-        "composed_of": [CUSTOM],
-        "ignore_missing_component_templates": [CUSTOM],
+        # The retention holds for dead letters too; the storage settings sort on fields they do not map.
+        "composed_of": [names["lifecycle"], CUSTOM],
+        "ignore_missing_component_templates": [names["lifecycle"], CUSTOM],
         "priority": PRIORITY,
         "_meta": {**meta, "dataset": DEADLETTER_DATASET},
     }

@@ -1,4 +1,4 @@
-"""Running `cloudsift ship`'s workers: one in this process, or N processes partitioned by key hash.
+"""Running `cloudsift ship`'s workers: one in this process, or N processes partitioned by key hash (or by prefix).
 
 Each worker builds its own clients (nothing crosses a process but settings, a connect function and
 counters): sources in turn, each through a Shipper into an Elasticsearch (or NDJSON) sink.
@@ -20,7 +20,7 @@ from shipper import aws
 from shipper.checkpoint import CheckpointStore, listing_scope
 from shipper.config import Settings, SourceConfig
 from shipper.errors import ShipperError
-from shipper.objects import DirectorySource, Partition, Source
+from shipper.objects import WHOLE, DirectorySource, Partition, Source
 from shipper.pipeline import Shipper
 from shipper.progress import Reporter, peak_rss_mb, total
 from shipper.routing import Router
@@ -100,10 +100,17 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
                          max_messages=src.max_messages, log=reporter.log)
     if client is None:
         raise ShipperError("a bucket listing keeps its checkpoint in Elasticsearch: it cannot run with --to")
-    bucket, _, prefix = src.url[len("s3://"):].partition("/")
-    scope = listing_scope(bucket, prefix, partition, settings.namespace, settings.overrides())
-    store = CheckpointStore(client, settings.state_index, scope, retry_seconds=settings.retry.max_seconds)
-    return S3ListingSource(s3.client(bucket, src.region), bucket, prefix, store, partition=partition,
+    bucket = src.url[len("s3://"):].partition("/")[0]
+    prefixes = src.listing_prefixes()
+    if src.prefixes:
+        # Split by prefix: this worker lists only its own prefixes, whole. Each one's checkpoint is the one a
+        # process given just that prefix would keep, so the prefixes can be dealt out anew at any time.
+        prefixes, partition = prefixes[partition.index::partition.count], WHOLE
+    listings = [(prefix, CheckpointStore(client, settings.state_index,
+                                         listing_scope(bucket, prefix, partition, settings.namespace,
+                                                       settings.overrides()),
+                                         retry_seconds=settings.retry.max_seconds)) for prefix in prefixes]
+    return S3ListingSource(s3.client(bucket, src.region), bucket, listings, partition=partition,
                            once=settings.once, poll_seconds=src.poll_seconds, log=reporter.log)
 
 
@@ -129,7 +136,7 @@ def _child(settings: Settings, index: int, updates: Any, connect: Connect) -> No
 
 
 def _run_workers(settings: Settings, connect: Connect, tty: bool) -> list[dict]:
-    """N processes, partitioned by key hash (listing) or simply N consumers (SQS)."""
+    """N processes, partitioned by key hash or by prefix (listing), or simply N consumers (SQS)."""
     ctx = multiprocessing.get_context("spawn")
     updates = ctx.Queue()
     procs = [ctx.Process(target=_child, args=(settings, i, updates, connect), name=f"cloudsift-ship-{i}")

@@ -42,8 +42,12 @@ def test_second_run_reports_no_changes(es: Elasticsearch, ns: str, capsys: pytes
 
 
 def _deploy_err(ns: str) -> str:
+    """What `deploy es` says on stderr on the local node: where roles go, no ILM, the storage settings."""
     roles = localnode.default_config().home / "config" / "roles.yml"
-    return f"deploy es: namespace {ns}, roles through file realm {roles}\n"
+    return (f"deploy es: namespace {ns}, roles through file realm {roles}\n"
+            "ILM: not available on this cluster — full-cluster feature, indices are kept until deleted\n"
+            "storage: logsdb index mode (stored _source, license basic), sorted by cloud.account.id, event.action, "
+            "@timestamp\n")
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(es: Elasticsearch, ns: str, capsys: pytest.CaptureFixture[str],

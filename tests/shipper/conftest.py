@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,13 +78,33 @@ def ship(ns: str, *args: str, capsys: pytest.CaptureFixture | None = None) -> tu
     return status, summary
 
 
-def ship_process(es_settings: EsSettings, ns: str, *args: str) -> subprocess.Popen:
-    """`cloudsift ship` as a separate process (to kill it, or run several at once)."""
+class ShipProcess(subprocess.Popen):
+    """A child whose stdout and stderr go to anonymous files, not pipes: a test waiting on something else
+    (a count, a kill) reads nothing meanwhile, and a full pipe would block the child's next log line."""
+
+    def __init__(self, cmd: list[str], **kwargs: object) -> None:
+        # Closed when read (communicate); they are unlinked already, so nothing stays on disk.
+        self._outputs = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+        super().__init__(cmd, stdout=self._outputs[0], stderr=self._outputs[1], **kwargs)  # type: ignore[call-overload]
+
+    def communicate(self, input: object = None, timeout: float | None = None) -> tuple[str, str]:
+        """Wait (bounded by `timeout`, as Popen.communicate), then (stdout, stderr) as text."""
+        self.wait(timeout)
+        texts = []
+        for output in self._outputs:
+            output.seek(0)
+            texts.append(output.read().decode(errors="replace"))
+            output.close()
+        return texts[0], texts[1]
+
+
+def ship_process(es_settings: EsSettings, ns: str, *args: str) -> ShipProcess:
+    """`cloudsift ship` as a separate process (to kill it, or run several at once); `communicate` for its output."""
     env = {**os.environ, "ELASTICSEARCH_URL": es_settings.url, "ELASTICSEARCH_USERNAME": es_settings.username or "",
            "ELASTICSEARCH_PASSWORD": es_settings.password or ""}
     cmd = [sys.executable, "-m", "cloudsift.cli", "ship", "--namespace", ns, "--state-index", f"{ns}-state",
            "--progress", "json", *args]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return ShipProcess(cmd, env=env, cwd=ROOT)
 
 
 @pytest.fixture

@@ -246,3 +246,34 @@ def test_elasticsearch_url_needs_scheme_host_and_port(url: str, tmp_path: Path) 
         load(None, {"sources": [str(tmp_path)], "elasticsearch.url": url})
     expected = f"elasticsearch.url: not an Elasticsearch URL: {url!r} (expected http://host:port or https://host[:port])"
     assert err.value.problems == [expected]
+
+
+@pytest.mark.parametrize(("source", "workers", "problem"), [
+    ({"url": "sqs://https://sqs.us-east-1.amazonaws.com/123456789012/q", "prefixes": ["a/"]}, 1,
+     "sources[0].prefixes: only a bucket listing (s3://…) is split by prefix"),
+    ({"url": "s3://logs/AWSLogs/", "prefixes": ["111/", "111/CloudTrail/"]}, 1,
+     "sources[0].prefixes[1]: overlaps prefixes[0] '111/' (a key would be shipped twice)"),
+    ({"url": "s3://logs/AWSLogs/", "prefixes": ["111/", ""]}, 1, "sources[0].prefixes[1]: must not be empty"),
+    ({"url": "s3://logs/AWSLogs/", "prefixes": ["111/", "222/"]}, 3,
+     "sources[0].prefixes: 2 prefixes for 3 workers: some worker would have none (give at least one prefix per worker)"),
+])
+def test_prefix_assignment_problems(source: dict, workers: int, problem: str) -> None:
+    """Prefixes belong to a bucket listing, must be disjoint and non-empty, and cover every worker."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [source], "workers": workers})
+    assert err.value.problems == [problem]
+
+
+def test_prefixes_of_two_sources_must_not_overlap() -> None:
+    """A listing's assigned prefixes count in the overlap check between sources of one bucket."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [{"url": "s3://logs/AWSLogs/", "prefixes": ["111/", "222/"]},
+                                "s3://logs/AWSLogs/222/CloudTrail/"]})
+    assert err.value.problems == ["sources[1].url: overlaps sources[0].url (split a bucket into disjoint prefixes)"]
+
+
+def test_listing_prefixes_are_below_the_url() -> None:
+    """Each assigned prefix is relative to the URL's own prefix; without any, the URL's prefix is the one."""
+    settings = load(None, {"sources": [{"url": "s3://logs/AWSLogs/", "prefixes": ["111/", "222/"]}, "s3://other"],
+                           "once": True})
+    assert [s.listing_prefixes() for s in settings.sources] == [("AWSLogs/111/", "AWSLogs/222/"), ("",)]

@@ -149,6 +149,26 @@ def test_processes_on_disjoint_prefixes_split_a_bucket(es: Elasticsearch, es_set
     assert [s["objects"] for s in run_both()] == [1, 0] and flows(es, ns) == 70
 
 
+def test_workers_split_a_bucket_by_assigned_prefixes(es: Elasticsearch, es_env, ns: str, bucket: str,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    """--prefixes with --workers 2: each worker lists only its prefixes, everything is shipped once, and each
+    prefix's checkpoint is the one a process given that prefix alone resumes from."""
+    accounts = ["111111111111", "222222222222", "333333333333"]
+    put(bucket, {flow_key(i, account=acct): flow_object(10, seed=10 * n + i)
+                 for n, acct in enumerate(accounts) for i in range(3)})
+    prefixes = ",".join(f"{acct}/" for acct in accounts)
+    status, summary = ship(ns, "--from", f"s3://{bucket}/AWSLogs/", "--prefixes", prefixes, "--workers", "2",
+                           "--once", capsys=capsys)
+    assert status == 0 and summary["objects"] == 9 and summary["duplicates"] == 0 and flows(es, ns) == 90
+    for acct in accounts:
+        state = _checkpoint(es, ns, f"s3://{bucket}/AWSLogs/{acct}/#0/1@")
+        assert [s["after"] for s in state["streams"]] == [flow_key(2, account=acct)]
+    # The prefixes dealt out otherwise: a process given one of them alone has nothing left to do there.
+    put(bucket, {flow_key(7, account="333333333333"): flow_object(10, seed=99)})
+    _status, summary = ship(ns, "--from", f"s3://{bucket}/AWSLogs/333333333333/", "--once", capsys=capsys)
+    assert summary["objects"] == 1 and summary["duplicates"] == 0 and flows(es, ns) == 100
+
+
 def test_another_namespace_with_the_same_state_index_ships_everything(es: Elasticsearch, es_env, ns: str,
                                                                        bucket: str,
                                                                        capsys: pytest.CaptureFixture) -> None:

@@ -2,17 +2,31 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
+from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from elasticsearch import Elasticsearch
 
 from shipper.s3clients import S3Clients
 from shipper.sqssource import SqsSource, parse_event
 
-from .conftest import flow_key, flow_object, flows, put, remaining, s3_event, send, ship, ship_process
+from .conftest import (
+    flow_key,
+    flow_object,
+    flows,
+    put,
+    remaining,
+    s3_event,
+    send,
+    ship,
+    ship_process,
+    wait_for,
+)
 
 
 def sns_event(bucket: str, key: str, region: str | None = None) -> dict:
@@ -111,6 +125,49 @@ def test_two_workers_on_one_queue_do_not_duplicate(es: Elasticsearch, es_setting
         summaries.append(json.loads(out.splitlines()[-1]))
     assert sum(s["objects"] for s in summaries) == 20 and sum(s["duplicates"] for s in summaries) == 0
     assert flows(es, ns) == 4000 and remaining(queue) == 0
+
+
+def _in_flight(queue: str) -> int:
+    attrs = boto3.client("sqs").get_queue_attributes(QueueUrl=queue,
+                                                     AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    return int(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_four_workers_two_killed_mid_object_ship_everything_once(es: Elasticsearch, es_settings, ns: str,
+                                                                bucket: str, moto_endpoint: str,
+                                                                tmp_path: Path) -> None:
+    """Four `cloudsift ship` processes share a queue; two are SIGKILLed mid-object. Their messages reappear when
+    the heartbeat stops, the other two finish the work: every record indexed once, every message deleted."""
+    objects, per_object = 12, 5000
+    queue = boto3.client("sqs").create_queue(QueueName=f"{ns}-four")["QueueUrl"]  # no redrive: replays are fine
+    put(bucket, {flow_key(i): flow_object(per_object, seed=i) for i in range(objects)})
+    send(queue, *(s3_event(bucket, flow_key(i)) for i in range(objects)))
+    config = tmp_path / "ship.yml"
+    # One message per receive, so the work spreads over the four; a short visibility brings a killed
+    # worker's message back within seconds (the heartbeat keeps the survivors' ones hidden).
+    config.write_text(yaml.safe_dump({"sources": [{"url": f"sqs://{queue}", "max_messages": 1, "wait_seconds": 1,
+                                                   "visibility_timeout": 6}]}))
+    procs = [ship_process(es_settings, ns, "--config", str(config), "--batch-docs", "500") for _ in range(4)]
+    try:
+        wait_for("every worker to hold a message and the first records",
+                 lambda: _in_flight(queue) >= 4 and flows(es, ns) >= 2000, timeout=120)
+        for victim in procs[:2]:
+            victim.kill()
+        wait_for("the survivors to finish the work",
+                 lambda: flows(es, ns) == objects * per_object and remaining(queue) == 0, timeout=300)
+    finally:
+        for proc in procs:
+            if proc in procs[:2] or proc.poll() is not None:
+                proc.kill()
+            else:
+                proc.send_signal(signal.SIGTERM)
+        results = [(proc.communicate(timeout=60), proc.returncode) for proc in procs]
+    assert [code for _, code in results] == [-signal.SIGKILL, -signal.SIGKILL, 0, 0], [err for (_, err), _ in results]
+    survivors = [json.loads(out.splitlines()[-1]) for (out, _), _ in results[2:]]
+    assert sum(s["failed_objects"] for s in survivors) == 0
+    # A replayed object the killed workers had partly indexed answers 409 for those records.
+    assert sum(s["duplicates"] for s in survivors) > 0, "no object was replayed: the kills did not land mid-object"
+    assert flows(es, ns) == objects * per_object and remaining(queue) == 0
 
 
 def test_heartbeat_keeps_a_slow_message_invisible(queue: str) -> None:
