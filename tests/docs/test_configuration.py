@@ -28,7 +28,7 @@ PACKAGES = ("cloudsift", "shipper", "detection", "deploy", "normalizer")
 # The detector's file says `for` where its dataclass says `period` (`for` is a Python keyword).
 DETECT_KEY = {"period": "for"}
 # `--from` and the source flags go to the one source they create (cloudsift/cmd_ship.py settings_from_args).
-SOURCE_FLAGS = ("region", "profile", "role_arn", "poll_seconds", "wait_seconds", "visibility_timeout")
+SOURCE_FLAGS = ("region", "profile", "prefixes", "role_arn", "poll_seconds", "wait_seconds", "visibility_timeout")
 
 
 def _section(title: str) -> dict[str, list[str]]:
@@ -92,7 +92,8 @@ def test_shipper_defaults_types_and_ranges_are_the_codes() -> None:
     """Each quoted default is the dataclass default; the type and range columns say what the reader enforces."""
     for key, cells in _section("Shipper").items():
         hint, default = SHIP[key]
-        assert yaml.safe_load(_quoted(cells[2]) or "") == default, key
+        expected = list(default) if isinstance(default, tuple) else default  # YAML lists are tuples in the dataclasses
+        assert yaml.safe_load(_quoted(cells[2]) or "") == expected, key
         assert cells[1] == _type_name(hint), key
         assert cells[3] == _range(hint), key
 
@@ -101,6 +102,8 @@ def _type_name(hint: Any) -> str:
     base = _optional(hint)
     if typing.get_origin(base) is typing.Annotated:
         base = base.__origin__
+    if typing.get_origin(base) is tuple:
+        return "list of strings"
     name = {str: "string", int: "integer", float: "number", bool: "boolean"}[base]
     return f"{name} or null" if _optional(hint) is not hint else name
 
