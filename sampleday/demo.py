@@ -1,6 +1,7 @@
-"""The demo's main job (`./scripts/demo`): deploy, ship sample_logs/, detect, and say what was found.
+"""The demo's main job (`./scripts/demo`): ship sample_logs/, detect, and say what was found.
 
-Each step is the real command (`cloudsift deploy es`, `ship`, `detect --once`) in a child process;
+`scripts/demo` has deployed the templates and roles (`cloudsift deploy es`: on the local node, its
+file realm). Each step here is the real command (`cloudsift ship`, `detect --once`) in a child process;
 their progress goes to the terminal, their results to files read afterwards. Detection windows on
 event.ingested (docs/detect.md): `--since` is the moment this run started shipping, so the whole
 sample day (2026-11-20) is searched however long ago it was, and a rerun, which ships nothing new,
@@ -72,11 +73,8 @@ def _last_json(text: str) -> dict:
 
 
 def run(namespace: str, samples: Path = SAMPLES, env: dict[str, str] | None = None, timeout: float = 1800) -> Run:
-    """Deploy, ship and detect once in `namespace`; raises DemoError naming the step that failed."""
+    """Ship and detect once in `namespace`; raises DemoError naming the step that failed."""
     began = time.monotonic()
-    status, out, err = _cloudsift(["deploy", "es", "--namespace", namespace], env, timeout)
-    if status != 0:
-        raise DemoError(f"cloudsift deploy es failed (exit {status}): {err.strip()[-500:]}")
     # Ingest times are stamped by the shipper as it reads; a minute of slack covers clock granularity.
     since = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     status, out, err = _cloudsift(["ship", "--from", str(samples), "--once", "--namespace", namespace,
@@ -98,7 +96,7 @@ def main() -> int:
     parser.add_argument("--namespace", default="demo", help="data stream namespace (default: demo)")
     parser.add_argument("--samples", type=Path, default=SAMPLES, help="the bucket-shaped folder to ship")
     args = parser.parse_args()
-    print(f"demo: deploying, shipping {args.samples} and detecting in namespace {args.namespace!r} "
+    print(f"demo: shipping {args.samples} and detecting in namespace {args.namespace!r} "
           "(a few minutes on a small machine)", file=sys.stderr)
     try:
         result = run(args.namespace, args.samples, dict(os.environ))
