@@ -472,12 +472,13 @@ def route53_staging(rng: random.Random, start: float, end: float, scale: float) 
 
 # --- AWS WAF ------------------------------------------------------------------------------------
 
-BROWSERS = (CHROME, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-            "Version/18.1 Mobile/15E148 Safari/604.1",
-            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
-            "Mobile Safari/537.36")
+BROWSERS = (CHROME,
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Version/18.1 Mobile/15E148 Safari/604.1"),
+            ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+             "Mobile Safari/537.36"))
 COUNTRIES = ("GB", "US", "DE", "FR", "CA", "BR", "NL", "ES", "IE", "MX")
 PAGES = (("GET", "/", ""), ("GET", "/products", "category=boots&page=2"), ("GET", "/products/4711", ""),
          ("GET", "/static/app.3f9c2e.js", ""), ("GET", "/static/styles.8d1a4b.css", ""),

@@ -9,6 +9,7 @@ so the same records give the same bytes.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import random
 import uuid
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sampleday.records import V2_FIELDS, V5_FIELDS
 from sampleday.world import REGION
@@ -76,7 +77,7 @@ def write_object(path: Path, stream: Stream, records: Iterable[Any]) -> int:
             return _body(gz, stream, records)
 
 
-def _body(out: IO[bytes], stream: Stream, records: Iterable[Any]) -> int:
+def _body(out: io.BufferedIOBase, stream: Stream, records: Iterable[Any]) -> int:
     n = 0
     if stream.kind == "cloudtrail":
         out.write(b'{"Records":[')
@@ -97,7 +98,7 @@ def write_digest(root: Path, account: str, delivered: float, trail: str) -> Path
     t = datetime.fromtimestamp(delivered, UTC)
     path = root / (f"AWSLogs/{account}/CloudTrail-Digest/{REGION}/{t:%Y/%m/%d}/{account}_CloudTrail-Digest_"
                    f"{REGION}_{trail}_{REGION}_{t:%Y%m%dT%H%M%S}Z.json.gz")
-    digest = {"awsAccountId": account, "digestStartTime": f"{t:%Y-%m-%dT00:00:00}Z",
+    digest: dict[str, Any] = {"awsAccountId": account, "digestStartTime": f"{t:%Y-%m-%dT00:00:00}Z",
               "digestEndTime": f"{t:%Y-%m-%dT%H:%M:%S}Z", "digestS3Bucket": "org-log-archive-210987654321",
               "digestS3Object": str(path.relative_to(root)), "digestPublicKeyFingerprint":
               "3d7a6f1e2c9b8a7f6e5d4c3b2a190817", "digestSignatureAlgorithm": "SHA256withRSA",

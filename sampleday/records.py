@@ -222,7 +222,7 @@ def waf_record(rng: random.Random, t: float, account: Account, acl: str, request
                {"name": "accept", "value": "*/*" if request.method != "GET" else "text/html,application/json"}]
     if request.method == "POST":
         headers.append({"name": "content-type", "value": "application/json"})
-    groups = []
+    groups: list[dict] = []
     if request.rule_group:
         groups.append({"ruleGroupId": f"AWS#{request.rule_group}", "terminatingRule": {
             "ruleId": request.rule, "action": request.action, "ruleMatchDetails": None},

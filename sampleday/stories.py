@@ -84,8 +84,9 @@ def leaked_key(rng: random.Random) -> dict[Stream, Pairs]:
 
     # Discovery: enumerate service after service, half of it denied (the user's policy is IAM-heavy).
     for i, (source, name, denied) in enumerate(DISCOVERY):
-        error = ("AccessDenied", f"User: {ident['arn']} is not authorized to perform: "
-                 f"{source.split('.')[0]}:{name} because no identity-based policy allows the action") if denied else None
+        message = (f"User: {ident['arn']} is not authorized to perform: {source.split('.')[0]}:{name} because "
+                   "no identity-based policy allows the action")
+        error = ("AccessDenied", message) if denied else None
         if denied and source == "ec2.amazonaws.com":
             error = ("Client.UnauthorizedOperation", "You are not authorized to perform this operation.")
         call(t + i * 7.5, Call(source, name, {}, error=error), f"{source.split('.')[0]}.{name.lower()}")
@@ -176,7 +177,7 @@ def exposed_instance(rng: random.Random) -> dict[Stream, Pairs]:
         "remotePortDetails": {"port": 50000, "portName": "Unknown"}}}
     mining_action = {"actionType": "DNS_REQUEST", "dnsRequestAction": {
         "domain": POOL_NAME.rstrip("."), "protocol": "UDP", "blocked": False, "domainWithSuffix": "nanopool.org"}}
-    gd = [(t + 900, r.finding(rng, t - 2100, t, host, "UnauthorizedAccess:EC2/SSHBruteForce", 2,
+    gd: Pairs = [(t + 900, r.finding(rng, t - 2100, t, host, "UnauthorizedAccess:EC2/SSHBruteForce", 2,
                               f"{BRUTE_IP} is performing SSH brute force attacks against {host.instance_id}.",
                               brute_action, count=240)),
           (mine + 1500, r.finding(rng, mine, mine + 1200, host, "CryptoCurrency:EC2/BitcoinTool.B!DNS", 8,
