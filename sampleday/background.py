@@ -305,6 +305,7 @@ def cloudtrail_prod(rng: random.Random, start: float, end: float, scale: float) 
     out += _autoscaling(rng, start, end, PROD, WEB_HOSTS)
     out += _ci(rng, start, end, PROD, (10.25, 13.67, 16.1), 3.5)
     out += _people(rng, start, end, scale, PROD)
+    out += _operator_changes(rng, start, end, PEOPLE[0])
     return out
 
 
@@ -319,9 +320,60 @@ def cloudtrail_staging(rng: random.Random, start: float, end: float, scale: floa
     return out
 
 
+def _log_delivery(rng: random.Random, start: float, end: float, scale: float) -> Pairs:
+    """CloudTrail checking the log bucket's ACL before each delivery, and Security Hub's service-linked role."""
+    out: Pairs = []
+    bucket = f"org-log-archive-{LOGGING.id}"
+    for t in _times(rng, 12, start, end, scale):
+        call = Call("s3.amazonaws.com", "GetBucketAcl", {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com",
+                                                         "acl": ""},
+                    resources=({"accountId": LOGGING.id, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"},),
+                    extra={"sharedEventID": r.rid(rng)})
+        out.append((t, r.cloudtrail(rng, t, LOGGING, r.aws_service("cloudtrail.amazonaws.com"), call,
+                                    "cloudtrail.amazonaws.com", "cloudtrail.amazonaws.com")))
+    hub = r.assumed_role(LOGGING, "AWSServiceRoleForSecurityHub", "securityhub", invoked_by="securityhub.amazonaws.com",
+                         path="aws-service-role/securityhub.amazonaws.com/")
+    for t in _times(rng, 6, start, end, scale):
+        source, name = rng.choice((("config.amazonaws.com", "DescribeConfigRules"),
+                                   ("config.amazonaws.com", "GetComplianceDetailsByConfigRule"),
+                                   ("organizations.amazonaws.com", "ListAccounts"),
+                                   ("config.amazonaws.com", "DescribeConfigurationRecorders")))
+        out.append((t, r.cloudtrail(rng, t, LOGGING, hub, Call(source, name, {}), "securityhub.amazonaws.com",
+                                    "securityhub.amazonaws.com")))
+    return out
+
+
+def _operator_changes(rng: random.Random, start: float, end: float, person: Person) -> Pairs:
+    """A person's few changes of the day from the console: a tag, an alarm, one shell on one instance."""
+    acct = person.account
+    ident = r.iam_user(acct, person.user, "ASIA" + hexid(person.user, 16).upper())
+    ident["sessionContext"] = {"attributes": {"creationDate": "2026-11-20T08:30:00Z", "mfaAuthenticated": "true"}}
+    target = WEB_HOSTS[0].instance_id
+    session = f"{person.user}-{hexid(person.user + 'ssm', 17)}"
+    changes = ((11.1, Call("ec2.amazonaws.com", "CreateTags", {"resourcesSet": {"items": [{"resourceId": target}]},
+                                                               "tagSet": {"items": [{"key": "owner", "value": "web"}]}},
+                           {"_return": True}, read_only=False)),
+               (11.4, Call("ssm.amazonaws.com", "StartSession", {"target": target},
+                           {"sessionId": session, "streamUrl": f"wss://ssmmessages.us-east-1.amazonaws.com/v1/"
+                            f"data-channel/{session}", "tokenValue": "Value hidden due to security reasons."},
+                           read_only=False)),
+               (11.6, Call("ssm.amazonaws.com", "TerminateSession", {"sessionId": session}, {"sessionId": session},
+                           read_only=False)),
+               (15.3, Call("monitoring.amazonaws.com", "PutMetricAlarm",
+                           {"alarmName": "shop-web-5xx", "metricName": "HTTPCode_Target_5XX_Count",
+                            "namespace": "AWS/ApplicationELB", "threshold": 25.0}, read_only=False)))
+    out: Pairs = []
+    for hour, call in changes:
+        t = DAY_START + hour * HOUR + rng.uniform(0, 60)
+        if start <= t < end:
+            out.append((t, r.cloudtrail(rng, t, acct, ident, call, person.office_ip, person.browser, console=True)))
+    return out
+
+
 def cloudtrail_logging(rng: random.Random, start: float, end: float, scale: float) -> Pairs:
-    """The logging account: Config, the security team's console, Athena over the log archive."""
+    """The logging account: Config, CloudTrail's and Security Hub's own calls, the security team's console."""
     out = _aws_services(rng, start, end, scale, LOGGING, 0)
+    out += _log_delivery(rng, start, end, scale)
     out += _people(rng, start, end, scale, LOGGING)
     return out
 
