@@ -53,11 +53,12 @@ def test_original_behind_a_flag() -> None:
 
 
 def test_every_sample_object_normalizes_without_rejects() -> None:
-    """Each bundled sample object normalizes with exit 0 under its own log type."""
+    """The first bundled sample objects of each source normalize with exit 0 under their own log type (two per
+    source: a process each; every object's normalization is tested in tests/normalizer)."""
     kinds = {"CloudTrail": "cloudtrail", "vpcflowlogs": "vpcflow", "vpcdnsquerylogs": "route53",
              "WAFLogs": "waf", "GuardDuty": "guardduty"}
     for folder, kind in kinds.items():
-        for path in sorted((SAMPLES / folder).rglob("*.gz")):
+        for path in sorted((SAMPLES / folder).rglob("*.gz"))[:2]:
             proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "normalize", "--type", kind, str(path)],
                                   capture_output=True, check=False)
             assert proc.returncode == 0, (path, proc.stderr[:500])

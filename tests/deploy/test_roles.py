@@ -113,8 +113,9 @@ def _shipped(cluster: Cluster) -> list[dict]:
 def shipped(cluster: Cluster) -> dict:
     """`cloudsift ship` of the sample logs run as the shipper: its summary."""
     proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "ship", "--namespace", NS, "--from",
-                           str(ROOT / "sample_logs"), "--progress", "json"], env=cluster.env(SHIPPER), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+                           str(ROOT / "sample_logs"), "--config", str(ROOT / "scripts" / "demo.yml"),
+                           "--progress", "json"], env=cluster.env(SHIPPER), cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 

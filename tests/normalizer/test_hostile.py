@@ -50,8 +50,15 @@ def json_records(source: str) -> list[dict]:
 
 def cloudtrail_records() -> list[dict]:
     records = json_records("cloudtrail")
+    # One sample record per kind of call (source, name, identity type), at most 40: the sample day holds
+    # thousands, and every path of every record meets every hostile value.
+    kinds: set[tuple] = set()
     for path in sorted(SAMPLES.glob("AWSLogs/*/CloudTrail/**/*.json.gz")):
-        records.extend(orjson.loads(gzip.decompress(path.read_bytes()))["Records"][:20])
+        for record in orjson.loads(gzip.decompress(path.read_bytes()))["Records"]:
+            kind = (record["eventSource"], record["eventName"], record["userIdentity"].get("type"))
+            if kind not in kinds and len(kinds) < 40:
+                kinds.add(kind)
+                records.append(record)
     return records
 
 

@@ -33,7 +33,7 @@ from normalizer.vpcflow.reader import read as read_flow_log
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "vpcflow"
 REPO = HERE.parent.parent
-SAMPLES = REPO / "sample_logs" / "AWSLogs" / "123456789012" / "vpcflowlogs"
+SAMPLES = REPO / "sample_logs" / "AWSLogs"
 AWSDOCS = REPO.parent / "shared" / "conformance" / "awsdocs"
 # Regenerate the expected files after a deliberate change: CLOUDSIFT_UPDATE_GOLDEN=1 pytest ...
 UPDATE_GOLDEN = os.environ.get("CLOUDSIFT_UPDATE_GOLDEN") == "1"
@@ -732,9 +732,10 @@ def test_aws_documentation_examples_normalize(path: Path) -> None:
 
 
 def test_sample_objects_normalize_and_hold_the_demo_scenarios() -> None:
-    """The demo objects normalize fully and hold a port scan, SSH/RDP from the internet, NODATA, SKIPDATA."""
-    objects = sorted(SAMPLES.rglob("*.log.gz"))
-    assert len(objects) == 2
+    """The sample day's objects normalize fully and hold its port scan, SSH from the internet, NODATA, SKIPDATA,
+    and both formats (the default version 2 and a custom version 5)."""
+    objects = sorted(SAMPLES.glob("*/vpcflowlogs/**/*.log.gz"))
+    assert len(objects) == 48  # two flow logs, one object an hour
     docs: list[dict] = []
     for path in objects:
         found, errors = run(path.read_bytes(), source=str(path))
@@ -743,14 +744,15 @@ def test_sample_objects_normalize_and_hold_the_demo_scenarios() -> None:
     scanned = {
         d["destination"]["port"]
         for d in docs
-        if d.get("source", {}).get("ip") == "203.0.113.45" and d["event"].get("outcome") == "failure"
+        if d.get("source", {}).get("ip") == "192.0.2.61" and d["event"].get("outcome") == "failure"
     }
-    assert len(scanned) >= 15
-    public = [
-        d
+    assert len(scanned) >= 20
+    public = {
+        d["source"]["ip"]
         for d in docs
-        if d.get("destination", {}).get("port") in (22, 3389) and not d["source"]["ip"].startswith("10.")
-    ]
-    assert {d["destination"]["port"] for d in public} == {22, 3389}
+        if d.get("destination", {}).get("port") == 22 and d["event"].get("outcome") == "success"
+        and not d["source"]["ip"].startswith("10.")
+    }
+    assert public == {"192.0.2.61"}
     assert {"NODATA", "SKIPDATA"} <= {d["aws"]["vpcflow"].get("log_status") for d in docs}
     assert {d["aws"]["vpcflow"]["version"] for d in docs if "version" in d["aws"]["vpcflow"]} == {"2", "5"}
