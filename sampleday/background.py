@@ -280,6 +280,21 @@ def _people(rng: random.Random, start: float, end: float, scale: float, acct: Ac
     return out
 
 
+# Days before the sample day on which the people signed in as usual: the baseline a new-terms rule
+# (a sign-in from an address new for the user) compares with. Only their sign-ins are written for them.
+HISTORY_DAYS = (13, 9, 6, 3, 1)
+
+
+def sign_in_history(rng: random.Random, acct: Account) -> Pairs:
+    """The people of `acct` signing in from their office on the history days, in time order."""
+    out: Pairs = []
+    for days in HISTORY_DAYS:
+        for n, person in enumerate(p for p in PEOPLE if p.account == acct):
+            login = DAY_START - days * 24 * HOUR + (8.7 + 0.5 * n) * HOUR + 300 * n
+            out.append((login, r.console_login(rng, login, acct, person.user, person.office_ip, person.browser)))
+    return sorted(out, key=lambda pair: pair[0])
+
+
 def _console_reads(rng: random.Random, start: float, end: float, scale: float, person: Person) -> Pairs:
     if start >= end:
         return []

@@ -3,9 +3,9 @@
 `scripts/demo` has deployed the templates and roles (`cloudsift deploy es`: on the local node, its
 file realm). Each step here is the real command (`cloudsift ship`, `detect --once`) in a child process;
 their progress goes to the terminal, their results to files read afterwards. Detection windows on
-event.ingested (docs/detect.md): `--since` is the moment this run started shipping, so the whole
-sample day (2026-11-20) is searched however long ago it was, and a rerun, which ships nothing new,
-searches an empty window and raises nothing new.
+event time here (`--time-field @timestamp`, `--since` the sample day's start): the whole day is
+searched however long ago it was, the sign-ins of the days before it are history only (the baseline
+of the new-terms rule), and a rerun starts where the first run ended, so it raises nothing new.
 Connection: ELASTICSEARCH_URL and credentials (scripts/demo exports the local node's).
 """
 from __future__ import annotations
@@ -18,11 +18,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudsift.elastic import connect, settings_from_env
 from sampleday.summary import Summary, render, summarize
+from sampleday.world import DAY_START
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_logs"
@@ -75,15 +76,15 @@ def _last_json(text: str) -> dict:
 def run(namespace: str, samples: Path = SAMPLES, env: dict[str, str] | None = None, timeout: float = 1800) -> Run:
     """Ship and detect once in `namespace`; raises DemoError naming the step that failed."""
     began = time.monotonic()
-    # Ingest times are stamped by the shipper as it reads; a minute of slack covers clock granularity.
-    since = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = datetime.fromtimestamp(DAY_START, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     status, out, err = _cloudsift(["ship", "--from", str(samples), "--once", "--namespace", namespace,
                                    "--config", str(ROUTES), "--progress", "json"], env, timeout)
     shipped = _last_json(out)
     # Exit 1 means some records were dead-lettered (counted in the summary), not a failure.
     if status > 1 or not shipped:
         raise DemoError(f"cloudsift ship failed (exit {status}): {err.strip()[-500:]}")
-    status, out, err = _cloudsift(["detect", "--once", "--since", since, "--namespace", namespace], env, timeout)
+    status, out, err = _cloudsift(["detect", "--once", "--time-field", "@timestamp", "--since", since,
+                                   "--namespace", namespace], env, timeout)
     detected = _last_json(err)
     if status != 0 or not detected:
         raise DemoError(f"cloudsift detect failed (exit {status}): {err.strip()[-500:]}")

@@ -16,10 +16,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from sampleday.background import BACKGROUND, Pairs
+from sampleday.background import BACKGROUND, HISTORY_DAYS, Pairs, sign_in_history
 from sampleday.layout import Stream, write_digest, write_object
 from sampleday.stories import STORY_RECORDS
-from sampleday.world import ACCOUNTS, DAY_START, HOUR, ORG_TRAIL
+from sampleday.world import ACCOUNTS, DAY_START, HOUR, ORG_TRAIL, PEOPLE
 
 SEED = 20261120
 DELIVERY_DELAY = 300.0  # AWS delivers an interval's object a few minutes after it closes
@@ -58,6 +58,15 @@ def generate(out: Path, seed: int = SEED, scale: float = 1.0) -> Counter[str]:
                 pairs.sort(key=lambda pair: pair[0])
                 key = stream.key(end + DELIVERY_DELAY, rng)
                 counts[stream.kind] += write_object(out / key, stream, (record for _, record in pairs))
+    for account in ACCOUNTS:  # the sign-in baseline: one object per history day of each account with people
+        if not any(p.account == account for p in PEOPLE):
+            continue
+        history = sign_in_history(random.Random(f"{seed}/history/{account.id}"), account)
+        rng = random.Random(f"{seed}/history-keys/{account.id}")
+        for days in HISTORY_DAYS:
+            day = [pair for pair in history if DAY_START - days * 24 * HOUR <= pair[0] < DAY_START - (days - 1) * 24 * HOUR]
+            key = Stream("cloudtrail", account.id).key(day[-1][0] + DELIVERY_DELAY, rng)
+            counts["cloudtrail"] += write_object(out / key, Stream("cloudtrail", account.id), (rec for _, rec in day))
     for account in ACCOUNTS:
         write_digest(out, account.id, DAY_START + 24 * HOUR + DELIVERY_DELAY, ORG_TRAIL)
     return counts

@@ -3,7 +3,8 @@
 A rule's run, step by step (any failure ends that rule's run only, and leaves its state as it was,
 so the next run searches the same window again and finds what this one could not finish):
   1. window = from the saved end (minus the overlap), or --since, or one interval back, to now;
-  2. alerts: each matching event (plain rules, page by page) or each satisfied correlation window;
+  2. alerts: each matching event (plain rules, page by page; for a new-terms rule, each first-seen one:
+     firstseen.py) or each satisfied correlation window;
   3. suppression drops alerts within a key's period;
   4. write with op_type create, unless a receipt says the alert was written before: 201 new, 409 old;
   5. notify new alerts, and alerts written before that some notifier never delivered (receipts);
@@ -22,6 +23,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from detection.detect import alerts as build
 from detection.detect import correlate, search, timing
 from detection.detect.alerts import Alert
+from detection.detect.firstseen import FirstSeen
 from detection.detect.notify import Notifier
 from detection.detect.rules import PackRule
 from detection.detect.settings import Settings
@@ -123,9 +125,13 @@ class Detector:
             suppressor = Suppressor(own.suppress, dict(state.openers))
             if rule.compiled.correlation is None:
                 chains = state.chains
-                for page in search.pages(self._client, rule.index, rule.query, window, self._settings.time_field):
+                terms = rule.new_terms
+                first_seen = FirstSeen(self._client, rule.index, rule.query, terms) if terms else None
+                for page in search.pages(self._client, rule.index, rule.query, window, self._settings.time_field,
+                                         extra=terms.ecs_fields if terms else ()):
+                    hits = first_seen.new(page) if first_seen else page
                     self._handle(rule, [build.for_event(rule.info, hit, window, now, self._settings.namespace)
-                                        for hit in page], suppressor, outcome)
+                                        for hit in hits], suppressor, outcome)
             else:
                 found = correlate.find(self._client, rule.index, rule.compiled.correlation, window,
                                        self._settings.time_field, state.chains)

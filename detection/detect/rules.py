@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from detection import streams
+from detection import newterms, streams
 from detection.compiler import Compiled, LuceneCompiler
 from detection.detect.alerts import RuleInfo
 from detection.errors import RuleError
+from detection.newterms import NewTerms
 from detection.pack import load_all
 
 
@@ -22,6 +23,7 @@ class PackRule:
     compiled: Compiled
     info: RuleInfo
     index: str  # comma-separated patterns
+    new_terms: NewTerms | None = None  # a new-terms rule alerts on first-seen combinations only
 
     @property
     def id(self) -> str:
@@ -45,7 +47,7 @@ def load(paths: Iterable[str | Path], library: Iterable[str | Path], data_namesp
             compiled = compiler.file(file)
             service = compiled.correlation.service if compiled.correlation else file.rule.logsource.service
             patterns = index or ",".join(streams.index_patterns(service, data_namespace))
-            rules.append(PackRule(compiled, RuleInfo.of(compiled), patterns))
+            rules.append(PackRule(compiled, RuleInfo.of(compiled), patterns, newterms.of(file.rule)))
         except RuleError as exc:
             errors.append(exc if exc.path else RuleError(exc.message, str(file.path)))
     return rules, errors

@@ -30,8 +30,8 @@ def to_hit(raw: dict) -> Hit:
 
 
 def pages(client: Elasticsearch, index: str, query: dict, window: Window, time_field: str,
-          page: int = PAGE) -> Iterator[list[Hit]]:
-    """The hits of `query` in `window`, oldest event first, one page at a time."""
+          page: int = PAGE, extra: tuple[str, ...] = ()) -> Iterator[list[Hit]]:
+    """The hits of `query` in `window`, oldest event first, one page at a time (with the `extra` fields)."""
     pit = client.open_point_in_time(index=index, keep_alive=KEEP_ALIVE, ignore_unavailable=True,
                                     allow_partial_search_results=False)
     pit_id = pit["id"]
@@ -41,7 +41,7 @@ def pages(client: Elasticsearch, index: str, query: dict, window: Window, time_f
             body = {
                 "query": {"bool": {"filter": [query, window.range_filter(time_field)]}},
                 "sort": [{"@timestamp": {"order": "asc", "unmapped_type": "date"}}, {"_shard_doc": "asc"}],
-                "fields": fields_request(), "_source": False, "size": page, "track_total_hits": False,
+                "fields": fields_request(extra), "_source": False, "size": page, "track_total_hits": False,
                 "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE},
             }
             if after is not None:

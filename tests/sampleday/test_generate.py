@@ -8,8 +8,10 @@ from pathlib import Path
 
 import yaml
 
+from sampleday.background import HISTORY_DAYS
 from sampleday.generate import SEED, generate
 from sampleday.stories import STORIES
+from sampleday.world import PEOPLE
 from shipper.routing import Override, Router
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +40,8 @@ def test_scale_multiplies_the_background_in_more_objects(tmp_path: Path) -> None
     one, two = generate(tmp_path / "one", SEED, 1), generate(tmp_path / "two", SEED, 2)
     for kind in ("cloudtrail", "waf", "route53", "applog"):
         assert 1.7 * one[kind] < two[kind] < 2.3 * one[kind], kind
-    assert len(list((tmp_path / "two").rglob("*_CloudTrail_*"))) == 24 * 2 * 3  # 2 slots an hour, 3 accounts
+    history = len(HISTORY_DAYS) * len({person.account for person in PEOPLE})  # one sign-in object a day, unscaled
+    assert len(list((tmp_path / "two").rglob("*_CloudTrail_*"))) == 24 * 2 * 3 + history  # 2 slots an hour, 3 accounts
 
 
 def test_every_object_routes_to_its_log_type() -> None:
