@@ -13,8 +13,16 @@ Node = str  # markup already escaped by el
 
 def el(tag: str, attrs: dict[str, str] | None = None, *children: Node | None) -> Node:
     """One element: attribute values and `text` children escaped, `Node` children kept as they are."""
-    rendered = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in (attrs or {}).items())
-    return f"<{tag}{rendered}>{''.join(c for c in children if c)}</{tag}>"
+    return f"<{tag}{_attrs(attrs)}>{''.join(c for c in children if c)}</{tag}>"
+
+
+def void(tag: str, attrs: dict[str, str] | None = None) -> Node:
+    """An element without content or end tag (`meta`, `br`), its attribute values escaped."""
+    return f"<{tag}{_attrs(attrs)}>"
+
+
+def _attrs(attrs: dict[str, str] | None) -> str:
+    return "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in (attrs or {}).items())
 
 
 def text(value: str) -> Node:
