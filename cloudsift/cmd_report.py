@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     """Ask the cluster, render the page, write it; print where it is and what it holds."""
     from cloudsift.elastic import connect, settings_from_env
     from detection import coverage
-    from detection.detect.timing import parse_since
+    from detection.detect.timing import TimingError, parse_since
     from detection.pack import load_pack
     from report import page
     from report.contents import gather
@@ -43,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from report.span import Span
 
     now = datetime.now(UTC)
-    since = parse_since(args.since, now) if args.since else None
-    until = parse_since(args.until, now) if args.until else None
+    try:  # a usage error (exit 2), not a rule's problem as detection's errors are
+        since = parse_since(args.since, now) if args.since else None
+        until = parse_since(args.until, now) if args.until else None
+    except TimingError as exc:
+        raise CloudsiftError(str(exc)) from None
     paths = args.rules or ([DEFAULT_RULES] if Path(DEFAULT_RULES).is_dir() else [])
     pack = coverage.build(load_pack(paths)[0]) if paths else None
     client = connect(settings_from_env(args.es))

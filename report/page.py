@@ -16,7 +16,7 @@ from report import svg
 from report.contents import Report
 from report.query import Histogram, Ranked
 from report.span import duration, label
-from report.stories import MIN_ALERTS, MIN_TACTICS, Story
+from report.stories import MAX_STORIES, MIN_ALERTS, MIN_TACTICS, Story
 
 # Nothing may load or run: styles are the page's own <style> and style attributes.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
@@ -143,7 +143,7 @@ def render(report: Report) -> str:
             ("deadletters", "dead letters", sum(r.count for r in report.deadletters)))))
     story_rule = (f"A story is the alerts of one principal, host or source IP with at least {MIN_TACTICS} ATT&CK "
                   f"tactics or at least {MIN_ALERTS} alerts, in time order; entities with exactly the same alerts "
-                  "are told as one story.")
+                  f"are told as one story; at most {MAX_STORIES} per kind of entity, those with the most tactics and alerts.")
     head = el("head", None, '<meta charset="utf-8">',
               void("meta", {"http-equiv": "Content-Security-Policy", "content": CSP}),
               '<meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -18,9 +18,11 @@ MIN_TACTICS = 2
 MIN_ALERTS = 5
 # What an alert is grouped by: (what the page calls it, the alert field).
 ENTITIES = (("principal", "user.name"), ("host", "cloud.instance.id"), ("source IP", "source.ip"))
-# Entities examined per kind, and alerts shown per story (the story says how many more it has).
-MAX_GROUPS = 200
-MAX_STORY_ALERTS = 60
+# Entities examined per kind; stories told per kind (most tactics, then most alerts, first); alerts shown
+# per story (the story says how many more it has). Together they bound the page and the query.
+MAX_GROUPS = 500
+MAX_STORIES = 25
+MAX_STORY_ALERTS = 50
 _SOURCE = ("rule.name", "cloudsift.alert.severity", ALERT_TIME, "threat.tactic.name", "event.action",
            "user.name", "source.ip", "cloud.instance.id", "cloud.account.id")
 _TACTIC_ORDER = {t.name: i for i, t in enumerate(attack.TACTICS.values())}
@@ -81,10 +83,12 @@ def _alert(source: dict) -> StoryAlert:
 
 
 def find(queries: Queries, span: Span) -> tuple[Story, ...]:
-    """Every story of the span: most tactics first, then most alerts, then earliest."""
+    """The stories of the span (at most MAX_STORIES per kind of entity): most tactics first, then most
+    alerts, then earliest."""
     stories: dict[frozenset[str], Story] = {}
     for kind, field in ENTITIES:
-        groups = [g for g in queries.groups(field, span, MAX_GROUPS) if is_story(g.count, len(g.tactics))]
+        groups = sorted((g for g in queries.groups(field, span, MAX_GROUPS) if is_story(g.count, len(g.tactics))),
+                        key=lambda g: (-len(g.tactics), -g.count))[:MAX_STORIES]
         found = queries.alerts_of(field, [g.key for g in groups], span, MAX_STORY_ALERTS, _SOURCE)
         for group in groups:
             alerts = tuple(_alert(s) for s in found.get(group.key, ()))
