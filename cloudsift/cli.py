@@ -21,6 +21,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "detect": ("cloudsift.cmd_detect", "run the rule pack against Elasticsearch and write alerts"),
     "es": ("cloudsift.cmd_es", "run the local Elasticsearch node (tests and demo)"),
     "normalize": ("cloudsift.cmd_normalize", "normalize one raw AWS log file to ECS JSON lines"),
+    "report": ("cloudsift.cmd_report", "write a self-contained HTML report of the data and alerts"),
     "rules": ("cloudsift.cmd_rules", "check, test and compile the Sigma rule pack"),
     "ship": ("cloudsift.cmd_ship", "ship AWS logs from S3, SQS or a directory to Elasticsearch"),
 }

@@ -2,12 +2,11 @@
 
 No script, no stylesheet or image to fetch: CSS and the one SVG are inline, so the page opens the same
 from a CI artifact, a mail attachment or an air-gapped laptop. Links go to the rule files (relative to
-the page) and to MITRE's technique pages. Every element is built by `_el`, which escapes text and
+the page) and to MITRE's technique pages. Every element is built by `markup.el`, which escapes text and
 attribute values: rule titles and paths never reach the markup unescaped.
 """
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,8 +15,7 @@ from urllib.parse import quote
 from detection import attack
 from detection.attack_gen import MITRE_NOTICE
 from detection.coverage import MATRIX_PLATFORM, Cell, Column, Coverage, Entry, RuleRef
-
-Node = str  # markup already escaped by _el
+from detection.markup import Node, el, text
 
 _CSS = """
 body{font:13px/1.35 system-ui,-apple-system,"Segoe UI",sans-serif;margin:16px;color:#1b1f24;background:#fff}
@@ -47,16 +45,6 @@ footer{margin-top:24px;font-size:11px;color:#556}
 _LEVELS = ((5, 4), (3, 3), (2, 2), (1, 1))
 
 
-def _el(tag: str, attrs: dict[str, str] | None = None, *children: Node | None) -> Node:
-    """One element: attribute values and `_text` children escaped, `Node` children kept as they are."""
-    rendered = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in (attrs or {}).items())
-    return f"<{tag}{rendered}>{''.join(c for c in children if c)}</{tag}>"
-
-
-def _text(value: str) -> Node:
-    return html.escape(value, quote=False)
-
-
 def _technique_url(ident: str) -> str:
     return f"https://attack.mitre.org/techniques/{ident.replace('.', '/')}/"
 
@@ -70,20 +58,20 @@ class Page:
 
     def _rule_link(self, rule: RuleRef) -> Node:
         href = quote(Path(os.path.relpath(rule.path.resolve(), self.out_dir)).as_posix())
-        return _el("li", None, _el("a", {"href": href, "title": str(rule.path), "data-rule-id": rule.id},
-                                   _text(rule.title)))
+        return el("li", None, el("a", {"href": href, "title": str(rule.path), "data-rule-id": rule.id},
+                                   text(rule.title)))
 
     def _rules(self, rules: Iterable[RuleRef]) -> Node:
-        return _el("ul", {"class": "rules"}, *(self._rule_link(r) for r in rules))
+        return el("ul", {"class": "rules"}, *(self._rule_link(r) for r in rules))
 
     def _sub(self, entry: Entry) -> Node:
         count = len(entry.rules)
         attrs = {"class": f"sub {'covered' if count else 'uncovered'}", "data-technique": entry.technique.id,
                  "data-rules": str(count)}
-        return _el("div", attrs,
-                   _el("a", {"class": "technique", "href": _technique_url(entry.technique.id)},
-                       _text(f"{entry.technique.id} {entry.technique.name}")),
-                   self._rules(entry.rules) if count else _el("span", {"class": "gap"}, _text(" no rule")))
+        return el("div", attrs,
+                   el("a", {"class": "technique", "href": _technique_url(entry.technique.id)},
+                       text(f"{entry.technique.id} {entry.technique.name}")),
+                   self._rules(entry.rules) if count else el("span", {"class": "gap"}, text(" no rule")))
 
     def _cell(self, cell: Cell) -> Node:
         tech, rules = cell.entry.technique, cell.rules
@@ -92,17 +80,17 @@ class Page:
         state = f"covered level-{level}" if count else "uncovered"
         attrs = {"class": f"cell {state}", "id": f"{cell.entry.tactic.shortname}-{tech.id}",
                  "data-technique": tech.id, "data-tactic": cell.entry.tactic.shortname, "data-rules": str(count)}
-        badge = _el("span", {"class": "score", "title": f"{count} rule(s)"}, _text(str(count))) if count else None
-        return _el("div", attrs, badge,
-                   _el("a", {"class": "technique", "href": _technique_url(tech.id)}, _text(f"{tech.id} {tech.name}")),
+        badge = el("span", {"class": "score", "title": f"{count} rule(s)"}, text(str(count))) if count else None
+        return el("div", attrs, badge,
+                   el("a", {"class": "technique", "href": _technique_url(tech.id)}, text(f"{tech.id} {tech.name}")),
                    self._rules(cell.entry.rules) if cell.entry.rules else None,
-                   None if count else _el("div", {"class": "gap"}, _text("no rule")),
+                   None if count else el("div", {"class": "gap"}, text("no rule")),
                    *(self._sub(sub) for sub in cell.subtechniques))
 
     def _column(self, column: Column) -> Node:
-        heading = _el("h3", None, _text(column.tactic.name),
-                      _el("small", None, _text(f"{column.tactic.id} · {column.covered}/{len(column.cells)} covered")))
-        return _el("section", {"class": "tactic", "data-tactic": column.tactic.shortname,
+        heading = el("h3", None, text(column.tactic.name),
+                      el("small", None, text(f"{column.tactic.id} · {column.covered}/{len(column.cells)} covered")))
+        return el("section", {"class": "tactic", "data-tactic": column.tactic.shortname,
                                "data-covered": str(column.covered), "data-techniques": str(len(column.cells))},
                    heading, *(self._cell(c) for c in column.cells))
 
@@ -111,33 +99,33 @@ class Page:
         cov = self.coverage
         share = cov.covered / cov.techniques if cov.techniques else 0.0
         width = 320
-        return _el("svg", {"width": str(width), "height": "14", "viewBox": f"0 0 {width} 14", "role": "img",
+        return el("svg", {"width": str(width), "height": "14", "viewBox": f"0 0 {width} 14", "role": "img",
                            "aria-label": f"{share:.0%} of the matrix covered", "class": "bar"},
-                   _el("rect", {"width": str(width), "height": "14", "fill": "#e6e9ed", "rx": "3"}),
-                   _el("rect", {"width": f"{width * share:.1f}", "height": "14", "fill": "#1f5fa8", "rx": "3"}))
+                   el("rect", {"width": str(width), "height": "14", "fill": "#e6e9ed", "rx": "3"}),
+                   el("rect", {"width": f"{width * share:.1f}", "height": "14", "fill": "#1f5fa8", "rx": "3"}))
 
     def _outside(self) -> Node | None:
         entries = self.coverage.outside
         if not entries:
             return None
-        rows = [_el("tr", {"data-technique": e.technique.id, "data-tactic": e.tactic.shortname,
+        rows = [el("tr", {"data-technique": e.technique.id, "data-tactic": e.tactic.shortname,
                            "data-rules": str(len(e.rules))},
-                    _el("td", None, _el("a", {"href": _technique_url(e.technique.id)},
-                                        _text(f"{e.technique.id} {e.technique.name}"))),
-                    _el("td", None, _text(e.tactic.name)), _el("td", None, self._rules(e.rules)))
+                    el("td", None, el("a", {"href": _technique_url(e.technique.id)},
+                                        text(f"{e.technique.id} {e.technique.name}"))),
+                    el("td", None, text(e.tactic.name)), el("td", None, self._rules(e.rules)))
                 for e in entries]
-        return _el("section", {"id": "outside"},
-                   _el("h2", None, _text(f"Covered outside the {MATRIX_PLATFORM} matrix ({len(entries)})")),
-                   _el("table", {"class": "list"},
-                       _el("tr", None, _el("th", None, _text("technique")), _el("th", None, _text("tactic")),
-                           _el("th", None, _text("rules"))), *rows))
+        return el("section", {"id": "outside"},
+                   el("h2", None, text(f"Covered outside the {MATRIX_PLATFORM} matrix ({len(entries)})")),
+                   el("table", {"class": "list"},
+                       el("tr", None, el("th", None, text("technique")), el("th", None, text("tactic")),
+                           el("th", None, text("rules"))), *rows))
 
     def _untagged(self) -> Node | None:
         rules = self.coverage.untagged
         if not rules:
             return None
-        return _el("section", {"id": "untagged"},
-                   _el("h2", None, _text(f"Rules with no ATT&CK technique ({len(rules)})")), self._rules(rules))
+        return el("section", {"id": "untagged"},
+                   el("h2", None, text(f"Rules with no ATT&CK technique ({len(rules)})")), self._rules(rules))
 
     def render(self) -> str:
         """The whole page."""
@@ -146,22 +134,22 @@ class Page:
         summary = (f"{len(cov.rules)} rules; {cov.covered} of {cov.techniques} {MATRIX_PLATFORM} techniques "
                    f"covered ({cov.covered / cov.techniques:.0%}), counting a technique once per tactic; "
                    f"{len(cov.outside)} covered technique(s) outside the matrix.") if cov.techniques else ""
-        legend = _el("div", {"class": "legend"},
-                     _el("span", None, _el("i", {"class": "swatch level-3"}), _text("covered (number of rules)")),
-                     _el("span", None, _el("i", {"class": "swatch uncovered"}), _text("no rule yet")))
-        head = _el("head", None, '<meta charset="utf-8">',
+        legend = el("div", {"class": "legend"},
+                     el("span", None, el("i", {"class": "swatch level-3"}), text("covered (number of rules)")),
+                     el("span", None, el("i", {"class": "swatch uncovered"}), text("no rule yet")))
+        head = el("head", None, '<meta charset="utf-8">',
                    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                   _el("title", None, _text(title)), _el("style", None, _CSS))
-        body = _el("body", None,
-                   _el("h1", None, _text(title)),
-                   _el("p", {"class": "summary", "id": "summary", "data-rules": str(len(cov.rules)),
+                   el("title", None, text(title)), el("style", None, _CSS))
+        body = el("body", None,
+                   el("h1", None, text(title)),
+                   el("p", {"class": "summary", "id": "summary", "data-rules": str(len(cov.rules)),
                              "data-covered": str(cov.covered), "data-techniques": str(cov.techniques)},
-                       _text(summary), " ", self._bar()),
+                       text(summary), " ", self._bar()),
                    legend,
-                   _el("div", {"class": "matrix", "id": "matrix"}, *(self._column(c) for c in cov.matrix)),
+                   el("div", {"class": "matrix", "id": "matrix"}, *(self._column(c) for c in cov.matrix)),
                    self._outside(), self._untagged(),
-                   _el("footer", None, _text(f"{attack.RELEASE}. {MITRE_NOTICE}")))
-        return "<!DOCTYPE html>\n" + _el("html", {"lang": "en"}, head, body) + "\n"
+                   el("footer", None, text(f"{attack.RELEASE}. {MITRE_NOTICE}")))
+        return "<!DOCTYPE html>\n" + el("html", {"lang": "en"}, head, body) + "\n"
 
 
 def render(coverage: Coverage, out_dir: Path) -> str:

@@ -1,4 +1,5 @@
-"""The import direction of STYLE.md: normalizer is pure; shipper and the rule tooling never meet, nor import the CLI."""
+"""The import direction of STYLE.md: normalizer is pure; shipper and the rule tooling never meet, nor import the
+CLI or the report (which reads both)."""
 from __future__ import annotations
 
 import ast
@@ -11,10 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # package → top-level modules it must never import
 FORBIDDEN = {
-    "normalizer": {"boto3", "botocore", "elasticsearch", "sigma", "yaml", "cloudsift", "shipper", "detection", "deploy"},
+    "normalizer": {"boto3", "botocore", "elasticsearch", "sigma", "yaml", "cloudsift", "shipper", "detection", "deploy",
+                   "report"},
     # The CLI (the `cloudsift` package) wires the libraries together: they never import it.
-    "shipper": {"detection", "deploy", "sigma", "cloudsift"},
-    "detection": {"shipper", "deploy", "boto3", "cloudsift"},
+    "shipper": {"detection", "deploy", "sigma", "cloudsift", "report"},
+    "detection": {"shipper", "deploy", "boto3", "cloudsift", "report"},
+    # The report reads what the shipper and the detector wrote (their stream names, the pack's coverage).
+    "report": {"deploy", "boto3", "cloudsift"},
 }
 # The normalizer may use the standard library and one fast JSON parser, nothing else.
 NORMALIZER_THIRD_PARTY = {"orjson"}

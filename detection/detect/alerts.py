@@ -27,6 +27,7 @@ KEY_FIELDS = (
     "source.ip", "source.address", "source.port", "source.geo.country_iso_code",
     "destination.ip", "destination.address", "destination.port", "network.transport",
     "user.name", "user.id", "user_agent.original", "cloud.provider", "cloud.account.id", "cloud.region",
+    "cloud.instance.id",
     "dns.question.name", "url.domain", "url.original", "http.request.method", "related.ip", "related.user",
 )
 # Fields that say what the alert itself is: never taken from the source event.

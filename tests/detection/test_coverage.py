@@ -1,20 +1,18 @@
 """`rules coverage`: the Navigator layer's structure, and the HTML matrix as headless Chromium renders it.
 
-Chromium (Debian's `chromium`, installed by scripts/setup-env) loads the written page from disk, dumps
-the DOM it built and takes a screenshot, kept in tests/artifacts/ for a look after the run.
+Chromium (tests/support/browser.py) loads the written page from disk, dumps the DOM it built, records
+the requests it made (none) and takes a screenshot, kept in tests/artifacts/ for a look after the run.
 """
 from __future__ import annotations
 
 import json
-import shutil
-import struct
-import subprocess
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
+import browser
 import pytest
 import yaml
+from browser import Element
 
 from cloudsift.cli import main
 from detection import attack, coverage
@@ -23,51 +21,6 @@ from .conftest import PACK, ROOT
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WINDOW = (2200, 3000)
-VOID = {"meta", "br", "img", "input", "link", "hr", "source"}
-
-
-class Element:
-    """A DOM element as Chromium serialized it."""
-
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Element | None) -> None:
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Element] = []
-        self.text = ""
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def walk(self):  # type: ignore[no-untyped-def]
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-    def all_text(self) -> str:
-        return self.text + "".join(c.all_text() for c in self.children)
-
-
-class _Tree(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.root = Element("#document", {}, None)
-        self.current = self.root
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {k: v or "" for k, v in attrs}, self.current)
-        self.current.children.append(element)
-        if tag not in VOID:
-            self.current = element
-
-    def handle_endtag(self, tag: str) -> None:
-        node: Element | None = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data: str) -> None:
-        self.current.text += data
 
 
 def _tag_pairs(folder: Path) -> dict[tuple[str, str], list[str]]:
@@ -115,21 +68,12 @@ def test_layer_is_a_navigator_layer_of_the_pack(written: Path) -> None:
     assert layer["legendItems"] and all(set(i) == {"label", "color"} for i in layer["legendItems"])
 
 
-def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("chromium")
-    assert binary, "chromium is missing: scripts/setup-env installs it (apt-get install chromium)"
-    return subprocess.run([binary, "--headless", "--no-sandbox", "--disable-gpu", *args],
-                          capture_output=True, text=True, timeout=120, check=True)
-
-
 @pytest.fixture(scope="module")
 def dom(written: Path, tmp_path_factory: pytest.TempPathFactory) -> Element:
     """The page's DOM as headless Chromium built it."""
-    profile = tmp_path_factory.mktemp("chromium-dom")
-    proc = _chromium(f"--user-data-dir={profile}", "--dump-dom", (written / "coverage.html").as_uri())
-    tree = _Tree()
-    tree.feed(proc.stdout)
-    return tree.root
+    loaded = browser.load(written / "coverage.html", tmp_path_factory.mktemp("chromium-dom"))
+    assert not loaded.requests, loaded.requests
+    return loaded.dom
 
 
 def _iaas_matrix() -> dict[str, set[str]]:
@@ -211,10 +155,5 @@ def test_screenshot_is_taken_and_kept(written: Path, tmp_path: Path) -> None:
     """Chromium paints the page to a PNG of the window's size, kept as tests/artifacts/coverage.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "coverage.png"
-    shot.unlink(missing_ok=True)
-    _chromium(f"--user-data-dir={tmp_path}", f"--window-size={WINDOW[0]},{WINDOW[1]}", "--hide-scrollbars",
-              f"--screenshot={shot}", (written / "coverage.html").as_uri())
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
-    assert (width, height) == WINDOW and len(data) > 50_000  # a painted matrix, not a blank page
+    assert browser.screenshot(written / "coverage.html", shot, WINDOW, tmp_path) == WINDOW
+    assert shot.stat().st_size > 50_000  # a painted matrix, not a blank page
