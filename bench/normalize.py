@@ -1,7 +1,9 @@
 """Normalizer throughput per source on one core, beside the rate of only parsing the same bytes.
 
 Builds a corpus of >= N records per source from the bundled sample_logs (in each source's native
-object shape), then times (a) the floor of a Python pipeline: splitting the same bytes into records
+object shape; S3 access logs and Security Hub findings, which sample_logs lacks, from the good
+records of their golden inputs: access log lines, and findings one per line as Firehose writes
+them, ASFF and OCSF in separate rows), then times (a) the floor of a Python pipeline: splitting the same bytes into records
 and parsing each with orjson (str.split for flow-log text), (b) the whole normalize_stream, which
 yields each record's document as JSON bytes ready for the sink. Then streams a
 synthetic CloudTrail object of --big-mb megabytes (never written to disk) through the normalizer in
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import orjson
 
-from normalizer.records import Normalized
+from normalizer.records import Normalized, RawRecord
+from normalizer.securityhub import reader as securityhub_reader
+from normalizer.securityhub.ocsf import is_ocsf
 from normalizer.stream import normalize_stream
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +40,36 @@ SOURCES = {
     "waf": "/WAFLogs/",
     "guardduty": "/GuardDuty/",
 }
+GOLDEN = ROOT / "tests" / "normalizer" / "golden"
+# Rows read from golden inputs: row name → (log type, golden folder); "bad" inputs are left out.
+GOLDEN_SOURCES = {
+    "s3access": ("s3access", "s3access"),
+    "securityhub": ("securityhub", "securityhub"),
+    "sh-ocsf": ("securityhub", "securityhub"),
+}
+
+
+def _golden_lines(row: str) -> list[bytes]:
+    """The records of a row's golden inputs that normalize cleanly, one per line in the source's shape."""
+    log_type, folder = GOLDEN_SOURCES[row]
+    paths = sorted(p for p in (GOLDEN / folder).glob("*.log") if "bad" not in p.stem)
+    if log_type == "s3access":
+        lines = [line for p in paths for line in p.read_bytes().splitlines() if line.strip()]
+    else:  # findings out of events, exports and arrays, one bare finding a line
+        findings = [f for p in paths for f in _findings(p.read_bytes())]
+        lines = [orjson.dumps(f) for f in findings if is_ocsf(f) == (row == "sh-ocsf")]
+    return [line for line in lines if _clean(log_type, line)]
+
+
+def _findings(data: bytes) -> list[dict]:
+    """Every finding the Security Hub reader finds in an object (events, exports, arrays, lines)."""
+    return [r.data for r in securityhub_reader.read(io.BytesIO(data), "bench")
+            if isinstance(r, RawRecord) and isinstance(r.data, dict)]
+
+
+def _clean(log_type: str, line: bytes) -> bool:
+    results = list(normalize_stream(io.BytesIO(line + b"\n"), log_type, "bench"))
+    return len(results) == 1 and isinstance(results[0], Normalized)
 
 
 def sample_objects(segment: str) -> list[bytes]:
@@ -49,6 +83,10 @@ def sample_objects(segment: str) -> list[bytes]:
 
 def corpus(source: str, target: int) -> tuple[bytes, int]:
     """The native-shaped corpus for `source` with at least `target` records, and its record count."""
+    if source in GOLDEN_SOURCES:
+        lines = _golden_lines(source)
+        reps = -(-target // len(lines))
+        return b"\n".join(lines * reps) + b"\n", len(lines) * reps
     objects = sample_objects(SOURCES[source])
     if not objects:
         raise SystemExit(f"no sample objects for {source} under {SAMPLES}")
@@ -75,6 +113,8 @@ def parse_floor(source: str, body: bytes) -> Callable[[], int]:
         return lambda: _parse_records(body)
     if source == "vpcflow":
         return lambda: sum(1 for line in body.decode().splitlines()[1:] if len(line.split(" ")))
+    if source == "s3access":  # a text source: splitting on spaces is less than its quoted columns need
+        return lambda: sum(1 for line in body.decode().splitlines() if len(line.split(" ")))
     return lambda: sum(1 for line in body.splitlines() if orjson.loads(line))
 
 
@@ -93,9 +133,11 @@ def _parse_records(body: bytes) -> int:
 
 def normalize_all(source: str, body: bytes) -> Callable[[], int]:
     """A function that runs the whole normalizer over `body` and counts documents."""
+    log_type = GOLDEN_SOURCES[source][0] if source in GOLDEN_SOURCES else source
+
     def run() -> int:
         count = 0
-        for result in normalize_stream(io.BytesIO(body), source, "bench"):
+        for result in normalize_stream(io.BytesIO(body), log_type, "bench"):
             if not isinstance(result, Normalized):
                 raise SystemExit(f"{source}: corpus record rejected: {result}")
             count += 1
@@ -177,7 +219,7 @@ def main() -> int:
         big_object_child(args.child)
         return 0
     print(f"{'source':11} {'records':>8} {'normalize rec/s':>16} {'parse-only rec/s':>17} {'ratio':>6}")
-    for source in SOURCES:
+    for source in (*SOURCES, *GOLDEN_SOURCES):
         body, _ = corpus(source, args.records)
         floor_s, n_floor = best_of(parse_floor(source, body))
         norm_s, n_norm = best_of(normalize_all(source, body))

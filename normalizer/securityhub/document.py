@@ -1,34 +1,30 @@
-"""Security Hub findings (ASFF) → ECS documents, one per finding.
+"""Security Hub findings (ASFF) → ECS documents, one per finding; OCSF findings go to ocsf.py.
 
 The field table (fields.py) does the copying; this module adds what needs a decision: the kind of
 finding (posture `state` or threat `alert`), its outcome, and the resources' ECS homes.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from normalizer.converters import Conventions, converters
 from normalizer.ecs import ECS_VERSION, add_related, get_path, put_path, split_path
 from normalizer.errors import NormalizationError
 from normalizer.ids import hashed_id
 from normalizer.jsonlines import parse_object
 from normalizer.records import RawRecord
-from normalizer.securityhub.fields import DATASETS, FIELDS, FINDING_FIELDS, NESTED_RENAMES, SH
+from normalizer.securityhub import ocsf
+from normalizer.securityhub.copying import copy_rows, rows
+from normalizer.securityhub.fields import DATASETS, ECS_COPIES, FINDING_FIELDS, SH
 from normalizer.securityhub.reader import unwrap
+from normalizer.securityhub.resources import listed, resources
 from normalizer.timestamps import from_iso
 
 __all__ = ["doc_id", "normalize"]
 
-CONVENTIONS = Conventions(dash_is_absent=False, flattened_as_is=True)
-_CONVERT = converters(CONVENTIONS)
 REQUIRED = ("Id", "UpdatedAt")  # doc id and @timestamp cannot be made up
-# (native path, ecs path, converter, type) for every row with a native source, compiled once.
-_ROWS = tuple((split_path(f.native), split_path(f.ecs), f.type) for f in FIELDS if f.native is not None)
+_ROWS = rows(FINDING_FIELDS + ECS_COPIES)
 _KNOWN_TOP = frozenset(f.native.split(".")[0] for f in FINDING_FIELDS if f.native)
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_DATE_KEY = re.compile(r"(At|Time)$")
 _OUTCOMES = {"PASSED": ("success", "passed"), "FAILED": ("failure", "failed"), "WARNING": ("failure", "warning")}
 _DIRECTIONS = {"IN": "inbound", "OUT": "outbound"}
 # ThreatIntelIndicators Type → ECS threat.indicator.type (STIX 2.1 names).
@@ -41,7 +37,7 @@ _THREAT_TYPES = ("TTPs", "Effects", "Unusual Behaviors")
 
 
 def normalize(record: RawRecord, original: bool = False) -> dict:
-    """One ASFF finding → one ECS document."""
+    """One finding (ASFF, or an OCSF Detection Finding) → one ECS document."""
     finding = record.data
     if finding is None:
         findings = unwrap(parse_object(record))
@@ -50,17 +46,14 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
         finding = findings[0]
     if not isinstance(finding, dict):
         raise NormalizationError("not a Security Hub finding: not a JSON object")
+    if ocsf.is_ocsf(finding):
+        return ocsf.normalize_finding(finding, record.text if original else None)
     for name in REQUIRED:
         if not isinstance(finding.get(name), str) or not finding[name]:
             raise NormalizationError(f"not a Security Hub finding: no {name!r}", field=name)
 
     doc: dict[str, Any] = {}
-    for native, ecs, kind in _ROWS:
-        value = get_path(finding, native)
-        if value is not None:
-            value = _convert(value, kind, ".".join(native))
-            if value is not None and value != [] and value != {}:
-                put_path(doc, ecs, value)
+    copy_rows(finding, _ROWS, doc)
     unmapped = {k: v for k, v in finding.items() if k not in _KNOWN_TOP}
     if unmapped:
         put_path(doc, split_path(f"{SH}.unmapped"), unmapped)
@@ -71,7 +64,7 @@ def normalize(record: RawRecord, original: bool = False) -> dict:
     doc["ecs"] = {"version": ECS_VERSION}
     _rule(finding, doc)
     _network(finding, doc)
-    _resources(finding.get("Resources"), doc)
+    resources(finding.get("Resources"), doc)
     _indicators(finding.get("ThreatIntelIndicators"), doc)
     _url(doc)
     _vulnerability(finding.get("Vulnerabilities"), doc)
@@ -89,55 +82,7 @@ def doc_id(doc: dict, record: RawRecord) -> str:
 # ---------------------------------------------------------------- copying
 
 
-def _convert(value: Any, kind: str, field: str) -> Any:
-    """A native value in its table type; lists element-wise, OBJECT rows with snake_case keys."""
-    if kind == "object":
-        return _snake(value, field, 0)
-    if kind == "flattened":
-        return value
-    convert = _CONVERT[kind]
-    if isinstance(value, list):
-        return [c for c in (convert(v, field) for v in value) if c is not None]
-    value = convert(value, field)
-    if kind == "keyword" and field.endswith("Mac") and value:
-        value = value.replace(":", "-").upper()  # ECS writes MAC addresses upper-case, dash-separated
-    return value
-
-
-def _snake(value: Any, field: str, depth: int) -> Any:
-    """ASFF CamelCase keys → snake_case (NESTED_RENAMES where Elastic chose other names); dates as ECS dates."""
-    if depth > 20:
-        raise NormalizationError("nested deeper than 20 levels", field=field)
-    if isinstance(value, list):
-        return [_snake(v, field, depth + 1) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        path = NESTED_RENAMES.get(key) or (_CAMEL.sub("_", key).lower(),)
-        item = _snake(item, field, depth + 1)
-        if isinstance(item, str) and _DATE_KEY.search(key):
-            try:
-                item = from_iso(item, field)
-            except NormalizationError:
-                pass  # kept as written: these objects are stored, not mapped as dates
-        elif key in ("Lat", "Lon") and isinstance(item, int) and not isinstance(item, bool):
-            item = float(item)
-        elif key == "Asn" and isinstance(item, int):
-            item = str(item)
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = item
-    return out
-
-
 # ---------------------------------------------------------------- derived fields
-
-
-def _list(value: Any) -> list:
-    """`value` if it is a list, else no items (a hostile scalar where ASFF has an array)."""
-    return value if isinstance(value, list) else []
 
 
 def _event(finding: dict, doc: dict) -> None:
@@ -145,7 +90,7 @@ def _event(finding: dict, doc: dict) -> None:
     event = doc.setdefault("event", {})
     event["dataset"] = DATASETS[0]
     compliance = finding.get("Compliance")
-    types = [t for t in _list(finding.get("Types")) if isinstance(t, str)]
+    types = [t for t in listed(finding.get("Types")) if isinstance(t, str)]
     if isinstance(compliance, dict):
         event["kind"] = "state"
         event["category"] = ["configuration"]
@@ -197,70 +142,6 @@ def _network(finding: dict, doc: dict) -> None:
         mac = get_path(net, (side, "mac"))
         if mac:
             doc.setdefault(side, {})["mac"] = mac
-
-
-def _resource_name(resource_id: str) -> str:
-    """The last component of a resource id: an ARN's resource part after its last "/" (or ":")."""
-    if resource_id.startswith("arn:"):
-        parts = resource_id.split(":", 5)
-        if len(parts) == 6:
-            return parts[5].rsplit("/", 1)[-1]
-    return resource_id.rsplit("/", 1)[-1]
-
-
-def _resources(resources: Any, doc: dict) -> None:
-    """Resources[] → resource.*, cloud.*, host.*, user.*, orchestrator.* (a list when there are several)."""
-    if not isinstance(resources, list):
-        return
-    found: dict[str, list] = {}
-
-    def add(path: str, value: Any) -> None:
-        if isinstance(value, str) and value and value not in found.setdefault(path, []):
-            found[path].append(value)
-
-    for resource in resources:
-        if not isinstance(resource, dict):
-            continue
-        rid, rtype = resource.get("Id"), resource.get("Type")
-        if not isinstance(rid, str) or not rid:
-            continue
-        add("resource.id", rid)
-        add("resource.name", _resource_name(rid))
-        add("resource.type", rtype)
-        if rid.startswith("arn:") and rid.count(":") >= 5:
-            add("cloud.service.name", rid.split(":")[2])
-        details = resource.get("Details")
-        details = details if isinstance(details, dict) else {}
-        own = details.get(rtype) if isinstance(rtype, str) else None
-        own = own if isinstance(own, dict) else {}
-        if rtype == "AwsEc2Instance":
-            add("cloud.instance.id", rid)
-            add("cloud.instance.name", _resource_name(rid))
-            add("host.id", rid)
-        elif rtype == "AwsIamUser":
-            add("user.id", own.get("UserId"))
-            add("user.name", own.get("UserName"))
-        elif rtype == "AwsS3Bucket":
-            add("user.id", own.get("OwnerId"))
-        elif rtype == "AwsEksCluster":
-            add("orchestrator.type", "kubernetes")
-            add("orchestrator.cluster.id", own.get("Arn"))
-            add("orchestrator.cluster.name", own.get("Name"))
-            add("orchestrator.cluster.version", own.get("Version"))
-            add("orchestrator.resource.id", rid)
-            add("orchestrator.resource.name", own.get("Name"))
-            add("orchestrator.resource.type", rtype)
-        add("cloud.availability_zone", own.get("AvailabilityZone"))
-        for zone in _list(own.get("AvailabilityZones")):
-            if isinstance(zone, dict):
-                add("cloud.availability_zone", zone.get("ZoneName"))
-    # A single resource fills the scalar ECS fields; host, user, zone and orchestrator are lists, as Elastic's.
-    scalar = {"resource.id", "resource.name", "resource.type", "cloud.service.name", "cloud.instance.id",
-              "cloud.instance.name"}
-    for path, values in found.items():
-        put_path(doc, split_path(path), values[0] if path in scalar and len(values) == 1 else values)
-    if "user.name" in found:
-        add_related(doc, "user", *found["user.name"])
 
 
 def _indicators(indicators: Any, doc: dict) -> None:
@@ -322,13 +203,13 @@ def _vulnerability(vulnerabilities: Any, doc: dict) -> None:
     out: dict[str, Any] = {}
     if isinstance(first.get("Id"), str):
         out["id"] = first["Id"]
-    refs = [r for r in _list(first.get("ReferenceUrls")) if isinstance(r, str)]
+    refs = [r for r in listed(first.get("ReferenceUrls")) if isinstance(r, str)]
     if refs:
         out["reference"] = refs
     vendor = get_path(first, ("Vendor", "Name"))
     if isinstance(vendor, str):
         out["scanner"] = {"vendor": vendor}
-    scores = [c for c in _list(first.get("Cvss")) if isinstance(c, dict) and isinstance(c.get("BaseScore"), (int, float))]
+    scores = [c for c in listed(first.get("Cvss")) if isinstance(c, dict) and isinstance(c.get("BaseScore"), (int, float))]
     if scores:
         # The newest CVSS version AWS gives (V3 over V2): what an analyst ranks by today.
         best = max(scores, key=lambda c: str(c.get("Version", "")))

@@ -1,7 +1,8 @@
-"""Security Hub's field table: ASFF names (as AWS spells them) → aws.securityhub_findings.* and ECS."""
+"""Security Hub's field table: ASFF names (as AWS spells them) and OCSF Detection Finding names (Prowler's
+json-ocsf) → aws.securityhub_findings.* and ECS."""
 from __future__ import annotations
 
-from normalizer.fieldmap import BOOLEAN, DATE, DOUBLE, FLATTENED, IP, LONG, OBJECT, Field
+from normalizer.fieldmap import BOOLEAN, DATE, DOUBLE, FLATTENED, IP, LONG, OBJECT, TEXT, Field
 
 DATASETS: tuple[str, ...] = ("aws.securityhub_findings",)
 SH = "aws.securityhub_findings"
@@ -188,7 +189,79 @@ DERIVED: tuple[Field, ...] = (
     Field(None, f"{SH}.unmapped", FLATTENED),
 )
 
-FIELDS: tuple[Field, ...] = FINDING_FIELDS + ECS_COPIES + DERIVED
+OCSF = f"{SH}.ocsf"
+
+
+def _ocsf(native: str, path: str, kind: str = "keyword") -> Field:
+    return Field(native, f"{OCSF}.{path}", kind)
+
+
+# OCSF Detection Findings (class_uid 2004, Prowler's json-ocsf): the same facts land in the same fields
+# as an ASFF finding's (so one rule matches both shapes); what only OCSF says stays under …ocsf.*.
+# Rows copying into an ASFF field come after the ASFF rows: a rule naming `Id` keeps meaning `Id`, and
+# `finding_info.uid` names the same field. Values needing a decision (severity label and score,
+# compliance status, generator id, requirements) are written by normalizer/securityhub/ocsf.py.
+OCSF_FIELDS: tuple[Field, ...] = (
+    _sh("finding_info.uid", "id"),
+    _sh("finding_info.title", "title"),
+    _sh("finding_info.desc", "description"),
+    _sh("finding_info.types", "types"),
+    _sh("finding_info.created_time_dt", "created_at", DATE),
+    _sh("finding_info.first_seen_time_dt", "first_observed_at", DATE),
+    _sh("finding_info.last_seen_time_dt", "last_observed_at", DATE),
+    _sh("time_dt", "updated_at", DATE),
+    _sh("cloud.account.uid", "aws_account_id"),
+    _sh("cloud.region", "region"),
+    _sh("metadata.product.name", "product.name"),
+    _sh("metadata.product.vendor_name", "company.name"),
+    _sh("remediation.desc", "remediation.recommendation.text"),
+    _ocsf("class_uid", "class_uid", LONG),
+    _ocsf("class_name", "class_name"),
+    _ocsf("category_uid", "category_uid", LONG),
+    _ocsf("category_name", "category_name"),
+    _ocsf("type_uid", "type_uid", LONG),
+    _ocsf("type_name", "type_name"),
+    _ocsf("activity_id", "activity_id", LONG),
+    _ocsf("activity_name", "activity_name"),
+    _ocsf("severity_id", "severity_id", LONG),
+    _ocsf("severity", "severity"),
+    _ocsf("status_id", "status_id", LONG),
+    _ocsf("status", "status"),
+    _ocsf("status_code", "status_code"),
+    _ocsf("status_detail", "status_detail"),
+    _ocsf("risk_details", "risk_details"),
+    _ocsf("finding_info.name", "finding_info.name"),
+    _ocsf("remediation.references", "remediation.references"),
+    _ocsf("metadata.event_code", "metadata.event_code"),
+    _ocsf("metadata.version", "metadata.version"),
+    _ocsf("metadata.product.uid", "metadata.product.uid"),
+    _ocsf("metadata.product.version", "metadata.product.version"),
+    _ocsf("metadata.profiles", "metadata.profiles"),
+    _ocsf("metadata.tenant_uid", "metadata.tenant_uid"),
+    _ocsf("cloud.account.name", "cloud.account.name"),
+    _ocsf("cloud.account.type", "cloud.account.type"),
+    _ocsf("cloud.org.uid", "cloud.org.uid"),
+    _ocsf("cloud.org.name", "cloud.org.name"),
+    _ocsf("cloud.provider", "cloud.provider"),
+    _ocsf("resources", "resources", FLATTENED),
+    _ocsf("unmapped", "unmapped", FLATTENED),
+    Field("finding_info.uid", "event.id"),
+    Field("time_dt", "@timestamp", DATE),
+    Field("finding_info.title", "rule.name"),
+    Field("finding_info.desc", "rule.description"),
+    Field("cloud.account.uid", "cloud.account.id"),
+    Field("cloud.account.name", "cloud.account.name"),
+    Field("cloud.region", "cloud.region"),
+    Field("metadata.product.vendor_name", "organization.name"),
+    Field("message", "message", TEXT),
+)
+
+# Written by normalizer/securityhub/ocsf.py from a decision, for OCSF findings only.
+OCSF_DERIVED: tuple[Field, ...] = (
+    Field(None, "observer.product"),
+)
+
+FIELDS: tuple[Field, ...] = FINDING_FIELDS + ECS_COPIES + DERIVED + OCSF_FIELDS + OCSF_DERIVED
 
 # Keys inside the OBJECT rows that Elastic names other than by CamelCase → snake_case; a tuple is a path.
 NESTED_RENAMES: dict[str, tuple[str, ...]] = {

@@ -33,7 +33,12 @@ LAYOUT = {
     "route53": "AWSLogs/123456789012/vpcdnsquerylogs/vpc-0a1b2c3d/2026/11/20/{name}.log",
     "waf": "AWSLogs/123456789012/WAFLogs/us-east-1/shop/2026/11/20/{name}.log",
     "guardduty": "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/20/{name}.jsonl",
+    # An access log object's name ends with S3's 16-character unique string: one folder per sample.
+    "s3access": "access-logs/{name}/2026-11-20-10-00-00-1A2B3C4D5E6F7A8B",
+    # Findings have no AWS layout: the route below names Firehose's prefix (docs/fields/securityhub.md).
+    "securityhub": "securityhub/2026/11/20/10/{name}.json",
 }
+ROUTES = "routes=[{prefix: securityhub/, type: securityhub}]"
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def ship(root: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str) 
         ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), sample.service, f"s3://{bucket.name}/{key}")
                     if isinstance(r, Normalized))
         shipped.append(Case(file, number, sample, ids))
-    status, out = run_cli("ship", "--from", str(bucket), "--namespace", namespace, "--progress", "json")
+    status, out = run_cli("ship", "--from", str(bucket), "--namespace", namespace, "--progress", "json", "--set", ROUTES)
     summary = orjson.loads(out.splitlines()[-1])
     assert status == 0 and summary["indexed"] == sum(len(c.ids) for c in shipped), out
     return Shipped(namespace, tuple(shipped))
