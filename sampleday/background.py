@@ -604,13 +604,10 @@ def guardduty_prod(rng: random.Random, start: float, end: float, scale: float) -
                           count=3, role="ACTOR"))]
 
 
+# Posture checks of a well-kept organization: its failed controls are of medium severity (a critical or high
+# failed control is an alert of the pack, not background).
 POSTURE = (("S3.8", "S3 general purpose buckets should block public access", "MEDIUM", "AwsS3Bucket",
             "arn:aws:s3:::shop-prod-assets", PROD, "PASSED"),
-           ("EC2.8", "EC2 instances should use Instance Metadata Service Version 2 (IMDSv2)", "HIGH", "AwsEc2Instance",
-            f"arn:aws:ec2:us-east-1:{STAGING.id}:instance/{EXPOSED.instance_id}", STAGING, "FAILED"),
-           ("EC2.19", "Security groups should not allow unrestricted access to ports with high risk", "CRITICAL",
-            "AwsEc2SecurityGroup", f"arn:aws:ec2:us-east-1:{STAGING.id}:security-group/sg-0{EXPOSED.eni[5:21]}",
-            STAGING, "FAILED"),
            ("IAM.3", "IAM users' access keys should be rotated every 90 days or less", "MEDIUM", "AwsIamUser",
             f"arn:aws:iam::{PROD.id}:user/ci-legacy-deployer", PROD, "FAILED"),
            ("CloudTrail.1", "CloudTrail should be enabled and configured with at least one multi-Region trail",
@@ -622,7 +619,7 @@ POSTURE = (("S3.8", "S3 general purpose buckets should block public access", "ME
            ("Lambda.2", "Lambda functions should use supported runtimes", "MEDIUM", "AwsLambdaFunction",
             f"arn:aws:lambda:us-east-1:{PROD.id}:function:order-processor", PROD, "PASSED"),
            ("ECR.1", "ECR private repositories should have image scanning configured", "HIGH", "AwsEcrRepository",
-            f"arn:aws:ecr:us-east-1:{PROD.id}:repository/shop-web", PROD, "FAILED"),
+            f"arn:aws:ecr:us-east-1:{PROD.id}:repository/shop-web", PROD, "PASSED"),
            ("S3.5", "S3 general purpose buckets should require requests to use SSL", "MEDIUM", "AwsS3Bucket",
             "arn:aws:s3:::shop-staging-uploads", STAGING, "FAILED"))
 
