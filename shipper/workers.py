@@ -74,9 +74,9 @@ def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, 
                 reporter.progress(counters)
 
         source = _source(src, settings, client, partition, reporter)
-        shipper = Shipper(source, sink, Router(settings.overrides()), settings.namespace, stop=stop,
+        shipper = Shipper(source, sink, Router(settings.overrides(src)), settings.namespace, stop=stop,
                           log=reporter.log, original=settings.original, object_attempts=settings.retry.object_attempts,
-                          max_object_bytes=settings.max_object_bytes, progress=progress)
+                          max_object_bytes=settings.max_object_bytes, progress=progress, apps=settings.applog_types())
         parts.append(shipper.run().as_dict())
     counters = total(parts)
     counters["peak_rss_mb"] = peak_rss_mb()
@@ -101,7 +101,7 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
     if client is None:
         raise ShipperError("a bucket listing keeps its checkpoint in Elasticsearch: it cannot run with --to")
     bucket, _, prefix = src.url[len("s3://"):].partition("/")
-    scope = listing_scope(bucket, prefix, partition, settings.namespace, settings.overrides())
+    scope = listing_scope(bucket, prefix, partition, settings.namespace, settings.overrides(src))
     store = CheckpointStore(client, settings.state_index, scope, retry_seconds=settings.retry.max_seconds)
     return S3ListingSource(s3.client(bucket, src.region), bucket, prefix, store, partition=partition,
                            once=settings.once, poll_seconds=src.poll_seconds, log=reporter.log)
