@@ -52,8 +52,10 @@ class AppLog:
         event = record.data if isinstance(record.data, LogEvent) else None
         fields, line = self._fields(record, event)
         _check_bounds(fields)
-        doc: dict[str, Any] = {"@timestamp": self._timestamp(fields, event)}
         invalid: list[str] = []
+        if line is not None and not fields and self._pattern is not None and event is None:
+            raise NormalizationError("the line does not match the declared pattern (no timestamp to read)")
+        doc: dict[str, Any] = {"@timestamp": self._timestamp(fields, event, invalid)}
         for ecs, native, path, target, convert in self._copies:
             value = get_path(fields, path)
             if value is None:
@@ -109,8 +111,9 @@ class AppLog:
                 return {k: v for k, v in match.groupdict().items() if v is not None}, text
         return {}, text
 
-    def _timestamp(self, fields: dict, event: LogEvent | None) -> str:
-        """The app's own time if it declares one and the record has it, else the CloudWatch event's."""
+    def _timestamp(self, fields: dict, event: LogEvent | None, invalid: list[str]) -> str:
+        """The app's own time if it declares one and the record has it, else the CloudWatch event's
+        (an unreadable own time is then named in `invalid`)."""
         native = self.spec.timestamp
         value = get_path(fields, self._time_path) if self._time_path else None
         if value is not None:
@@ -119,6 +122,7 @@ class AppLog:
             except NormalizationError:
                 if event is None or event.timestamp is None:
                     raise
+                invalid.append("@timestamp")
         if event is not None and event.timestamp is not None:
             return from_epoch(event.timestamp, "timestamp", millis=True)
         where = f"no {native!r} field" if native else "no timestamp field is declared"

@@ -254,8 +254,9 @@ def _followed(inp: _Input, line: int, envelopes_only: bool) -> Iterator[Item]:
                                    oversized or inp.buf[start : start + _EXCERPT])
             return
     inp.pos = end
-    if oversized is not None:
-        yield inp.error_at(f"record longer than {MAX_VALUE_BYTES} bytes", offset, line, oversized)
+    if oversized is not None or end - start > MAX_VALUE_BYTES:
+        head = oversized or inp.buf[start : start + _EXCERPT]
+        yield inp.error_at(f"record longer than {MAX_VALUE_BYTES} bytes", offset, line, head)
         return
     raw = inp.buf[start:end]
     try:
