@@ -80,7 +80,8 @@ def applog_type(spec: AppSpec) -> LogType:
         return applog_reader.read(stream, source, text_only=text_only, envelopes_only=envelopes_only)
 
     table = FIELD_TABLES["applog"]
-    return LogType(name="applog", datasets=(spec.dataset,), read=read, fields=table.fields,
+    datasets = table.datasets if table.datasets == (spec.dataset,) else (spec.dataset,)
+    return LogType(name="applog", datasets=datasets, read=read, fields=table.fields,
                    document=AppLog(spec).document)
 
 
