@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from elasticsearch import Elasticsearch
 
+from detection import fields
 from detection.compiler import Compiled, LuceneCompiler
 from detection.errors import RuleError
-from detection import fields
 from detection.pack import RuleFile, Sample
 from normalizer.applog.spec import DEFAULT_DATASET, ecs_json
 from normalizer.mapping import index_settings, mappings

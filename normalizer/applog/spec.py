@@ -90,8 +90,8 @@ class AppSpec:
         for native, ecs in self.rename.items():
             key = f"rename.{native}"
             if ecs not in RENAME_TARGETS:
-                out.append((key, f"{ecs[:60]!r} is not an ECS field cloudsift maps for applications "
-                                 f"(known: {', '.join(sorted(RENAME_TARGETS))})"))
+                out.append((key, (f"{ecs[:60]!r} is not an ECS field cloudsift maps for applications "
+                                 f"(known: {', '.join(sorted(RENAME_TARGETS))})")))
             elif ecs in taken:
                 out.append((key, f"{ecs!r} is already filled by {taken[ecs]!r}"))
             else:

@@ -310,5 +310,5 @@ def test_one_dataset_has_one_map(tmp_path: Path) -> None:
                {"url": "s3://app-logs/c/", "applog": {"dataset": "shop", "user": "login"}}]
     with pytest.raises(ConfigError) as err:
         load(None, {"sources": sources})
-    assert err.value.problems == ["sources[2].applog.dataset: 'shop' is declared with another field map in "
-                                  "sources[0].applog (one dataset, one map)"]
+    assert err.value.problems == [("sources[2].applog.dataset: 'shop' is declared with another field map in "
+                                  "sources[0].applog (one dataset, one map)")]
