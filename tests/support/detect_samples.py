@@ -7,6 +7,7 @@ samples of one rule overlap in time and group), so each gets a namespace of its 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import subprocess
@@ -15,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+import yaml
 from elasticsearch import Elasticsearch
 
 from cloudsift.cli import main
 from cloudsift.elastic import EsSettings
 from detection.pack import RuleFile, Sample
 from detection.ruletest import raw_object
+from normalizer.applog.spec import ecs_json
 from normalizer.records import Normalized
+from normalizer.registry import LogType, applog_type
 from normalizer.stream import normalize_stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +37,11 @@ LAYOUT = {
     "route53": "AWSLogs/123456789012/vpcdnsquerylogs/vpc-0a1b2c3d/2026/11/20/{name}.log",
     "waf": "AWSLogs/123456789012/WAFLogs/us-east-1/shop/2026/11/20/{name}.log",
     "guardduty": "AWSLogs/123456789012/GuardDuty/us-east-1/2026/11/20/{name}.jsonl",
+    # No AWS layout: a folder shipped as a source with an `applog:` section (the ECS JSON map, as the
+    # rule tests read these samples), into an app of its own.
+    "applog": "firehose/pack-app/2026/12/03/{name}.jsonl",
 }
+PACK_APP = ecs_json("pack_app")
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,19 @@ def spawn(es_settings: EsSettings, *argv: str, stdout: object = subprocess.PIPE)
 
 
 def ship(root: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str) -> Shipped:
-    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder."""
-    bucket = root / f"bucket-{namespace}"
+    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder (application
+    logs: a folder of their own, shipped with the app's map)."""
+    apps = [c for c in cases if c[2].service == "applog"]
+    others = [c for c in cases if c[2].service != "applog"]
+    shipped = _ship(root / f"bucket-{namespace}", others, namespace, None) if others else []
+    if apps:
+        shipped += _ship(root / f"apps-{namespace}", apps, namespace, PACK_APP)
+    return Shipped(namespace, tuple(shipped))
+
+
+def _ship(bucket: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str, app: object) -> list[Case]:
     shipped = []
+    kind: str | LogType | None = applog_type(PACK_APP) if app is not None else None
     for file, number, sample in cases:
         key = LAYOUT[sample.service].format(name=f"{file.path.stem}-{number}")
         path = bucket / key
@@ -94,13 +112,20 @@ def ship(root: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str) 
         body = raw_object(sample)
         path.write_bytes(body)
         # The ids the shipper gives these documents: the normalizer's, for this object's URL.
-        ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), sample.service, f"s3://{bucket.name}/{key}")
-                    if isinstance(r, Normalized))
+        ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), kind or sample.service,
+                                                       f"s3://{bucket.name}/{key}") if isinstance(r, Normalized))
         shipped.append(Case(file, number, sample, ids))
-    status, out = run_cli("ship", "--from", str(bucket), "--namespace", namespace, "--progress", "json")
+    source = ["--from", str(bucket)]
+    if app is not None:
+        config = bucket.parent / f"{bucket.name}.yml"
+        section = {**dataclasses.asdict(PACK_APP), "outcome_values": {
+            k: list(v) for k, v in dataclasses.asdict(PACK_APP.outcome_values).items()}}
+        config.write_text(yaml.safe_dump({"sources": [{"url": str(bucket), "applog": section}]}))
+        source = ["--config", str(config)]
+    status, out = run_cli("ship", *source, "--namespace", namespace, "--progress", "json")
     summary = orjson.loads(out.splitlines()[-1])
     assert status == 0 and summary["indexed"] == sum(len(c.ids) for c in shipped), out
-    return Shipped(namespace, tuple(shipped))
+    return shipped
 
 
 def alert_docs(es: Elasticsearch, namespace: str) -> list[dict]:
