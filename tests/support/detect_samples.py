@@ -92,40 +92,36 @@ def spawn(es_settings: EsSettings, *argv: str, stdout: object = subprocess.PIPE)
 
 
 def ship(root: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str) -> Shipped:
-    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder (application
-    logs: a folder of their own, shipped with the app's map)."""
-    apps = [c for c in cases if c[2].service == "applog"]
-    others = [c for c in cases if c[2].service != "applog"]
-    shipped = _ship(root / f"bucket-{namespace}", others, namespace, None) if others else []
-    if apps:
-        shipped += _ship(root / f"apps-{namespace}", apps, namespace, PACK_APP)
+    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder in one run
+    (application logs: a folder of their own, a second source with the app's map)."""
+    bucket, apps = root / f"bucket-{namespace}", root / f"apps-{namespace}"
+    shipped = [_write(apps if sample.service == "applog" else bucket, file, number, sample)
+               for file, number, sample in cases]
+    sources: list[dict] = [{"url": str(bucket)}] if bucket.exists() else []
+    if apps.exists():
+        section = {**dataclasses.asdict(PACK_APP), "outcome_values": {
+            k: list(v) for k, v in dataclasses.asdict(PACK_APP.outcome_values).items()}}
+        sources.append({"url": str(apps), "applog": section})
+    config = root / f"ship-{namespace}.yml"
+    config.write_text(yaml.safe_dump({"sources": sources}))
+    status, out = run_cli("ship", "--config", str(config), "--namespace", namespace, "--progress", "json")
+    summary = orjson.loads(out.splitlines()[-1])
+    assert status == 0 and summary["indexed"] == sum(len(c.ids) for c in shipped), out
     return Shipped(namespace, tuple(shipped))
 
 
-def _ship(bucket: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str, app: object) -> list[Case]:
-    shipped = []
-    kind: str | LogType | None = applog_type(PACK_APP) if app is not None else None
-    for file, number, sample in cases:
-        key = LAYOUT[sample.service].format(name=f"{file.path.stem}-{number}")
-        path = bucket / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = raw_object(sample)
-        path.write_bytes(body)
-        # The ids the shipper gives these documents: the normalizer's, for this object's URL.
-        ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), kind or sample.service,
-                                                       f"s3://{bucket.name}/{key}") if isinstance(r, Normalized))
-        shipped.append(Case(file, number, sample, ids))
-    source = ["--from", str(bucket)]
-    if app is not None:
-        config = bucket.parent / f"{bucket.name}.yml"
-        section = {**dataclasses.asdict(PACK_APP), "outcome_values": {
-            k: list(v) for k, v in dataclasses.asdict(PACK_APP.outcome_values).items()}}
-        config.write_text(yaml.safe_dump({"sources": [{"url": str(bucket), "applog": section}]}))
-        source = ["--config", str(config)]
-    status, out = run_cli("ship", *source, "--namespace", namespace, "--progress", "json")
-    summary = orjson.loads(out.splitlines()[-1])
-    assert status == 0 and summary["indexed"] == sum(len(c.ids) for c in shipped), out
-    return shipped
+def _write(bucket: Path, file: RuleFile, number: int, sample: Sample) -> Case:
+    """The sample's object written under `bucket`, and the ids the shipper gives its documents (the
+    normalizer's, for this object's URL)."""
+    key = LAYOUT[sample.service].format(name=f"{file.path.stem}-{number}")
+    path = bucket / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = raw_object(sample)
+    path.write_bytes(body)
+    kind: str | LogType = applog_type(PACK_APP) if sample.service == "applog" else sample.service
+    ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), kind, f"s3://{bucket.name}/{key}")
+                if isinstance(r, Normalized))
+    return Case(file, number, sample, ids)
 
 
 def alert_docs(es: Elasticsearch, namespace: str) -> list[dict]:
