@@ -18,7 +18,7 @@ IDS = [str(p.relative_to(PACK.parent)) for p in RULES]
 def test_pack_has_rules_for_all_five_sources_and_correlations() -> None:
     """The first pack covers every source and holds at least two correlations."""
     files, _ = load_pack([PACK])
-    assert {p.parent.name for p in rule_paths([PACK])} == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty"}
+    assert {p.parent.name for p in rule_paths([PACK])} == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "applog"}
     assert sum(f.is_correlation for f in files) >= 2
 
 
