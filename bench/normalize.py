@@ -9,6 +9,10 @@ yields each record's document as JSON bytes ready for the sink. Then streams a
 synthetic CloudTrail object of --big-mb megabytes (never written to disk) through the normalizer in
 a child process and reports its peak RSS.
 
+Application logs have no bundled samples: their corpus is synthetic, an app's JSON lines read with a
+declared map (`applog`) and the same records as CloudWatch Logs subscription envelopes of 100 events
+(`applog-cw`, whose floor parses each envelope and each event's message).
+
 Usage: .venv/bin/python bench/normalize.py [--records 100000] [--big-mb 1024]
 """
 from __future__ import annotations
@@ -25,7 +29,9 @@ from pathlib import Path
 
 import orjson
 
+from normalizer.applog.spec import AppSpec
 from normalizer.records import Normalized, RawRecord
+from normalizer.registry import LogType, applog_type
 from normalizer.securityhub import reader as securityhub_reader
 from normalizer.securityhub.ocsf import is_ocsf
 from normalizer.stream import normalize_stream
@@ -72,6 +78,49 @@ def _clean(log_type: str, line: bytes) -> bool:
     return len(results) == 1 and isinstance(results[0], Normalized)
 
 
+# The declared map of the synthetic application (bench/normalize.py's applog rows).
+APP = AppSpec(dataset="bench_app", timestamp="time", message="msg", level="level", user="user.email",
+              source_ip="client_ip", outcome="result", rename={"action": "event.action", "status": "http.response.status_code",
+                                                               "path": "url.path", "trace": "trace.id"})
+APP_SOURCES = ("applog", "applog-cw")
+_ENVELOPE_EVENTS = 100
+
+
+def _app_records(target: int) -> list[bytes]:
+    """`target` JSON records an app might write: a sign-in service's events with a few nested fields."""
+    return [orjson.dumps({
+        "time": f"2026-12-03T09:{i // 600 % 60:02d}:{i // 10 % 60:02d}.{i % 1000:03d}Z", "level": "INFO" if i % 7 else "WARN",
+        "msg": f"request {i} handled", "user": {"email": f"user{i % 500}@example.com", "tenant": f"t-{i % 13}"},
+        "client_ip": f"198.51.{i % 250}.{i % 200 + 1}", "result": "ok" if i % 9 else "denied", "action": "user.login",
+        "status": 200 if i % 9 else 401, "path": "/api/login", "trace": f"{i:032x}", "latency_ms": i % 300,
+    }) for i in range(target)]
+
+
+def app_corpus(source: str, target: int) -> bytes:
+    """The synthetic application corpus: JSON lines, or CloudWatch Logs envelopes run together."""
+    records = _app_records(target)
+    if source == "applog":
+        return b"\n".join(records) + b"\n"
+    envelopes = []
+    for start in range(0, len(records), _ENVELOPE_EVENTS):
+        events = [{"id": f"{start + n:056d}", "timestamp": 1796288400000 + start + n, "message": r.decode()}
+                  for n, r in enumerate(records[start : start + _ENVELOPE_EVENTS])]
+        envelopes.append(orjson.dumps({"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/ecs/app",
+                                       "logStream": "web/1", "subscriptionFilters": ["f"], "logEvents": events}))
+    return b"".join(envelopes)
+
+
+def _parse_envelopes(body: bytes) -> int:
+    """Parse run-together envelopes and each event's message (the least any reader of them does)."""
+    count, decoder, text, pos = 0, json.JSONDecoder(), body.decode(), 0
+    while pos < len(text):
+        envelope, pos = decoder.raw_decode(text, pos)
+        for event in envelope["logEvents"]:
+            orjson.loads(event["message"])
+            count += 1
+    return count
+
+
 def sample_objects(segment: str) -> list[bytes]:
     paths = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and segment in f"/{p.relative_to(SAMPLES)}/")
     out = []
@@ -109,6 +158,8 @@ def corpus(source: str, target: int) -> tuple[bytes, int]:
 
 def parse_floor(source: str, body: bytes) -> Callable[[], int]:
     """A function that only splits and parses `body` the cheapest way a Python pipeline could."""
+    if source == "applog-cw":
+        return lambda: _parse_envelopes(body)
     if source == "cloudtrail":
         return lambda: _parse_records(body)
     if source == "vpcflow":
@@ -134,10 +185,11 @@ def _parse_records(body: bytes) -> int:
 def normalize_all(source: str, body: bytes) -> Callable[[], int]:
     """A function that runs the whole normalizer over `body` and counts documents."""
     log_type = GOLDEN_SOURCES[source][0] if source in GOLDEN_SOURCES else source
+    kind: str | LogType = applog_type(APP) if source in APP_SOURCES else log_type
 
     def run() -> int:
         count = 0
-        for result in normalize_stream(io.BytesIO(body), log_type, "bench"):
+        for result in normalize_stream(io.BytesIO(body), kind, "bench"):
             if not isinstance(result, Normalized):
                 raise SystemExit(f"{source}: corpus record rejected: {result}")
             count += 1
@@ -219,8 +271,8 @@ def main() -> int:
         big_object_child(args.child)
         return 0
     print(f"{'source':11} {'records':>8} {'normalize rec/s':>16} {'parse-only rec/s':>17} {'ratio':>6}")
-    for source in (*SOURCES, *GOLDEN_SOURCES):
-        body, _ = corpus(source, args.records)
+    for source in (*SOURCES, *GOLDEN_SOURCES, *APP_SOURCES):
+        body = app_corpus(source, args.records) if source in APP_SOURCES else corpus(source, args.records)[0]
         floor_s, n_floor = best_of(parse_floor(source, body))
         norm_s, n_norm = best_of(normalize_all(source, body))
         if n_floor != n_norm:

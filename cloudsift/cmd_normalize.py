@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import BinaryIO
 
 from cloudsift.errors import CloudsiftError
 from normalizer.errors import NormalizationError
 from normalizer.records import Normalized, Skipped
-from normalizer.registry import LOG_TYPES
+from normalizer.registry import LOG_TYPES, LogType
 from normalizer.stream import normalize_stream
 
 
@@ -24,15 +25,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--type", required=True, choices=sorted(LOG_TYPES), dest="log_type", help="the log source")
     p.add_argument("path", nargs="?", default="-", help="the file to read, or - for stdin (default)")
     p.add_argument("--original", action="store_true", help="keep each raw record in event.original")
+    p.add_argument("--applog", metavar="FILE.yaml", type=Path,
+                   help="--type applog: the application's field map (what a shipper source's `applog:` section "
+                   "holds); without it, records are read as ECS JSON")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Normalize the file; exit status 1 when any record was rejected."""
+    args.kind = _kind(args)
     if args.path == "-":
         return _normalize(sys.stdin.buffer, "<stdin>", args)
     with _open(args.path) as fh:
         return _normalize(fh, args.path, args)
+
+
+def _kind(args: argparse.Namespace) -> str | LogType:
+    """The log type to read with: its name, or the one of the application `--applog` declares."""
+    if args.applog is None:
+        return args.log_type
+    if args.log_type != "applog":
+        raise CloudsiftError("--applog goes with --type applog")
+    from normalizer.registry import applog_type
+    from shipper.config import load_applog
+    from shipper.errors import ShipperError
+    try:
+        return applog_type(load_applog(args.applog))
+    except ShipperError as exc:
+        raise CloudsiftError(str(exc)) from None
 
 
 def _open(path: str) -> BinaryIO:
@@ -46,7 +66,7 @@ def _normalize(stream: BinaryIO, source: str, args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     written = rejected = skipped = 0
     try:
-        for result in normalize_stream(stream, args.log_type, source, original=args.original):
+        for result in normalize_stream(stream, args.kind, source, original=args.original):
             if isinstance(result, Normalized):
                 out.write(result.body)
                 out.write(b"\n")
@@ -63,6 +83,6 @@ def _normalize(stream: BinaryIO, source: str, args: argparse.Namespace) -> int:
     out.flush()
     summary = f"{source}: {written + rejected + skipped} records in, {written} out, {rejected} rejected"
     if skipped:
-        summary += f", {skipped} skipped on purpose (e.g. digest files)"
+        summary += f", {skipped} skipped on purpose (e.g. digest files, CloudWatch Logs control messages)"
     print(f"cloudsift normalize: {summary}", file=sys.stderr)
     return 1 if rejected else 0

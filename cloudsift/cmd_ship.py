@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.to is None:
         client = connect(_es_settings(settings), request_timeout=settings.elasticsearch.request_timeout)
         try:
-            templates.install(client, settings.namespace)
+            templates.install(client, settings.namespace, settings.applog_datasets())
         except ShipperError as exc:
             client.close()
             raise CloudsiftError(str(exc)) from None

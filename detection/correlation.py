@@ -46,6 +46,7 @@ class Correlation:
     field: str | None  # value_count: the field whose distinct values are counted
     # Native names of group-by / value fields kept in flattened fields, which ES|QL and EQL cannot read.
     flattened: tuple[str, ...] = ()
+    product: str | None = None  # the base rules' logsource product (application logs: the app's dataset)
 
     def query(self) -> str:
         """Lucene for the events that feed the correlation (any base rule)."""
@@ -117,6 +118,9 @@ def build(rule: SigmaCorrelationRule, compile_base: Callable[[SigmaRule], str]) 
     if len(services) != 1 or len(bases) != len([b for b in bases if isinstance(b, SigmaRule)]):
         raise RuleError("a correlation's base rules must be plain rules of one source", where)
     service = services.pop()
+    products = {b.logsource.product for b in bases if isinstance(b, SigmaRule)}
+    if len(products) != 1:
+        raise RuleError("a correlation's base rules must be plain rules of one source (one logsource product)", where)
 
     flattened: list[str] = []
 
@@ -147,6 +151,7 @@ def build(rule: SigmaCorrelationRule, compile_base: Callable[[SigmaRule], str]) 
         count=int(count),
         field=field,
         flattened=tuple(flattened),
+        product=products.pop(),
     )
 
 

@@ -28,15 +28,15 @@ def identifier(name: str) -> str:
     return name if _PLAIN_NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
 
 
-def _from(service: str) -> str:
-    return "FROM " + ", ".join(streams.index_patterns(service))
+def _from(service: str, product: str | None) -> str:
+    return "FROM " + ", ".join(streams.index_patterns(service, product=product))
 
 
 def query(file: RuleFile, conditions: Conditions, *, buckets: bool) -> str:
     """The ES|QL query of a rule file, one command a line."""
     rule = file.rule
     if not isinstance(rule, SigmaCorrelationRule):
-        return "\n| ".join([f"{_from(rule.logsource.service)} METADATA _id, _index, _version",
+        return "\n| ".join([f"{_from(rule.logsource.service, rule.logsource.product)} METADATA _id, _index, _version",
                             f"WHERE {conditions.rule(rule)}"])
     corr = correlation.build(rule, conditions.rule)
     if corr.flattened:
@@ -47,7 +47,7 @@ def query(file: RuleFile, conditions: Conditions, *, buckets: bool) -> str:
 
 def _correlation(corr: Correlation, buckets: bool) -> list[str]:
     conds = [c for _, c in corr.rules]
-    lines = [_from(corr.service), "WHERE " + (conds[0] if len(conds) == 1 else " OR ".join(f"({c})" for c in conds))]
+    lines = [_from(corr.service, corr.product), "WHERE " + (conds[0] if len(conds) == 1 else " OR ".join(f"({c})" for c in conds))]
     by = ["timebucket"] if buckets else []
     by += [identifier(g) for g in corr.group_by]
     by_clause = f" BY {', '.join(by)}" if by else ""

@@ -16,6 +16,8 @@ from normalizer.field_tables import FIELD_TABLES
 from normalizer.mapping import NOT_INDEXED
 
 PRODUCT = "aws"
+# Application logs: logsource `service: applog`, `product: <the app's dataset>` (or none: every app).
+APPLOG = "applog"
 # Sigma logsource `service` → cloudsift log type. `cloudtrail` is SigmaHQ's own name; the other
 # four take the names of `cloudsift normalize --type`, so one word names a source everywhere.
 SERVICES: dict[str, str] = {name: name for name in FIELD_TABLES}
@@ -39,7 +41,9 @@ class UnknownField(LookupError):
 
     def describe(self, service: str) -> str:
         """The one-line message rules check prints."""
-        message = f"field {self.name!r} is not in cloudsift's field map for {PRODUCT}/{service}"
+        where = f"application logs (service {APPLOG}: ECS names, or applog.fields.<the app's name>)" \
+            if service == APPLOG else f"{PRODUCT}/{service}"
+        message = f"field {self.name!r} is not in cloudsift's field map for {where}"
         return f"{message} ({self.hint})" if self.hint else message
 
 

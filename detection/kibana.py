@@ -71,14 +71,14 @@ def rule(compiled: Compiled, esql: Callable[[], str]) -> dict:
     lookback = INTERVAL_SECONDS
     corr = compiled.correlation
     if corr is None:
-        service = compiled.file.rule.logsource.service
+        service, product = compiled.file.rule.logsource.service, compiled.file.rule.logsource.product
         body: dict = {"type": "query", "language": "lucene", "query": compiled.lucene}
         new_terms = newterms.of(sigma)
         if new_terms is not None:
             body.update(type="new_terms", new_terms_fields=list(new_terms.ecs_fields),
                         history_window_start=new_terms.history_window_start)
     else:
-        service = corr.service
+        service, product = corr.service, corr.product
         lookback = max(lookback, corr.timespan)
         threshold = _threshold(corr)
         if threshold is None:
@@ -87,7 +87,7 @@ def rule(compiled: Compiled, esql: Callable[[], str]) -> dict:
         else:
             body = {"type": "threshold", "language": "lucene", "query": compiled.lucene, "threshold": threshold}
     if body["type"] != "esql":
-        body["index"] = list(streams.index_patterns(service))
+        body["index"] = list(streams.index_patterns(service, product=product))
     return {
         "rule_id": str(sigma.id),
         "name": sigma.title,

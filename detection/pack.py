@@ -36,6 +36,7 @@ class Sample:
     service: str
     records: tuple[str, ...]  # JSON objects or text lines, as AWS writes them
     header: str | None = None  # a flow log's header line (field order)
+    product: str | None = None  # application logs: the rule's logsource product (the app's dataset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,8 @@ def load_all(
             file = None
             if path.resolve() in known:
                 rule = main_rule(path, collection)
-                file = RuleFile(path, rule, load_samples(path, default_service(path, collection)))
+                file = RuleFile(path, rule, load_samples(path, default_service(path, collection),
+                                                         default_product(collection)))
         except RuleError as exc:
             errors.append(exc)
             continue
@@ -176,12 +178,18 @@ def default_service(path: Path, collection: SigmaCollection) -> str | None:
     return services.pop() if len(services) == 1 else None
 
 
+def default_product(collection: SigmaCollection) -> str | None:
+    """The logsource product of the file's (base) rules, when they agree (application logs: the app's dataset)."""
+    products = {r.logsource.product for r in collection.rules if isinstance(r, SigmaRule)}
+    return products.pop() if len(products) == 1 else None
+
+
 def samples_path(rule_path: Path) -> Path:
     """`rules/x/name.yml` → `rules/x/name.samples.yaml`."""
     return rule_path.with_name(rule_path.name.removesuffix(RULE_SUFFIX) + SAMPLES_SUFFIX)
 
 
-def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
+def load_samples(rule_path: Path, service: str | None, product: str | None = None) -> tuple[Sample, ...]:
     """The samples beside a rule (none if the file is missing: `rules check` reports that)."""
     path = samples_path(rule_path)
     if not path.exists():
@@ -194,10 +202,10 @@ def load_samples(rule_path: Path, service: str | None) -> tuple[Sample, ...]:
         raise RuleError(f"samples file {path.name}: {exc}", str(rule_path)) from None
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
         raise RuleError(f"samples file {path.name}: expected a mapping with a `samples` list", str(rule_path))
-    return tuple(_sample(item, n, service, rule_path) for n, item in enumerate(data["samples"], 1))
+    return tuple(_sample(item, n, service, rule_path, product) for n, item in enumerate(data["samples"], 1))
 
 
-def _sample(item: object, number: int, service: str | None, rule_path: Path) -> Sample:
+def _sample(item: object, number: int, service: str | None, rule_path: Path, product: str | None = None) -> Sample:
     where = f"sample {number}"
     if not isinstance(item, dict):
         raise RuleError(f"{where}: expected a mapping", str(rule_path))
@@ -212,7 +220,7 @@ def _sample(item: object, number: int, service: str | None, rule_path: Path) -> 
     header = item.get("header")
     if header is not None and not isinstance(header, str):
         raise RuleError(f"{where} ({name}): `header` must be a string", str(rule_path))
-    return Sample(name, match, kind, tuple(records), header)
+    return Sample(name, match, kind, tuple(records), header, product if kind == fields.APPLOG else None)
 
 
 def _records(item: dict, where: str, name: str, rule_path: Path) -> Iterator[str]:

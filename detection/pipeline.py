@@ -42,6 +42,8 @@ from sigma.types import (
 
 from detection import fields
 from detection.regex import RegexError, to_lucene
+from normalizer.applog.fields import MODULE as APPLOG_MODULE
+from normalizer.applog.spec import dataset_problem
 
 CASELESS = "caseless"  # the sub-field normalizer.mapping gives every keyword field
 # Field types Elasticsearch cannot wildcard-match (numbers, dates, addresses).
@@ -152,7 +154,29 @@ def _plain(value: SigmaCasedString) -> SigmaString:
     return plain
 
 
+@dataclass
+class AppDataset(AddConditionTransformation):
+    """Restrict an application-log rule to its app: `product: <dataset>` → that event.dataset; no product → every
+    application's documents (event.module applog). A product that is no valid dataset name fails the rule."""
+
+    def apply(self, rule: SigmaRule | SigmaCorrelationRule) -> None:
+        if isinstance(rule, SigmaRule):
+            product = rule.logsource.product
+            if product is None:
+                self.conditions = {"event.module": APPLOG_MODULE}
+            else:
+                problem = dataset_problem(product)
+                if problem:
+                    raise SigmaTransformationError(f"logsource product (the application's dataset): {problem}",
+                                                   source=rule.source)
+                # One transformation serves every rule of a compile, one rule at a time: set per rule.
+                self.conditions = {"event.dataset": product}
+        super().apply(rule)
+
+
 def _source_condition(service: str) -> list[LogsourceCondition]:
+    if service == fields.APPLOG:  # the product names the application (its dataset), any product
+        return [LogsourceCondition(service=service)]
     return [LogsourceCondition(product=fields.PRODUCT, service=service)]
 
 
@@ -176,17 +200,19 @@ def build(
             rule_conditions=_source_condition(service), identifier=f"cloudsift_{service}_fields",
         ))
         values = list(fields.datasets(service))
+        restrict = AppDataset() if service == fields.APPLOG else \
+            AddConditionTransformation({"event.dataset": values if len(values) > 1 else values[0]})
         items.append(ProcessingItem(
-            AddConditionTransformation({"event.dataset": values if len(values) > 1 else values[0]}),
-            rule_conditions=_source_condition(service), identifier=f"cloudsift_{service}_dataset",
+            restrict, rule_conditions=_source_condition(service), identifier=f"cloudsift_{service}_dataset",
         ))
     # Every rule must name a known source: anything else would search the wrong documents.
     items.append(ProcessingItem(
         RuleFailureTransformation(
             "cloudsift knows logsource product 'aws' with service "
-            + ", ".join(repr(s) for s in fields.SERVICES)
+            + ", ".join(repr(s) for s in fields.SERVICES if s != fields.APPLOG)
+            + f", and service {fields.APPLOG!r} with the application's dataset as product (or none: every app)"
         ),
-        rule_conditions=[LogsourceCondition(product=fields.PRODUCT, service=s) for s in fields.SERVICES],
+        rule_conditions=[c for s in fields.SERVICES for c in _source_condition(s)],
         rule_condition_linking=any, rule_condition_negation=True, identifier="cloudsift_unknown_logsource",
     ))
     return ProcessingPipeline(name="cloudsift AWS → ECS", priority=20, items=items, allowed_backends=backends)

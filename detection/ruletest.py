@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 
 from elasticsearch import Elasticsearch
 
+from detection import fields
 from detection.compiler import Compiled, LuceneCompiler
 from detection.errors import RuleError
 from detection.pack import RuleFile, Sample
+from normalizer.applog.spec import DEFAULT_DATASET, ecs_json
 from normalizer.mapping import index_settings, mappings
 from normalizer.records import Normalized
+from normalizer.registry import LogType, applog_type
 from normalizer.stream import normalize_stream
 
 INDEX_PREFIX = "cloudsift-ruletest-"
@@ -80,8 +83,16 @@ def raw_object(sample: Sample) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _kind(sample: Sample) -> str | LogType:
+    """The sample's log type. Application-log samples are ECS JSON records (the names rules use), read
+    into the rule's app dataset: an app's own field map is the shipper config's, tested there."""
+    if sample.service == fields.APPLOG:
+        return applog_type(ecs_json(sample.product or DEFAULT_DATASET))
+    return sample.service
+
+
 def _normalize(sample: Sample, source: str) -> Iterator[dict]:
-    for result in normalize_stream(io.BytesIO(raw_object(sample)), sample.service, source):
+    for result in normalize_stream(io.BytesIO(raw_object(sample)), _kind(sample), source):
         if not isinstance(result, Normalized):
             raise RuleError(f"sample {sample.name!r} does not normalize: {result}")
         yield result.doc

@@ -347,6 +347,37 @@ samples:
 {Template(_ASFF).substitute(control="CloudTrail.1", id="f0000002", status="PASSED")}"""
 
 
+_APPLOG = """\
+  - attack.credential-access  # TODO the tactic
+  - attack.t1110.001  # TODO the technique
+logsource:
+  service: applog
+  # product: shop  # TODO the app's dataset (its shipper config's applog.dataset); none: every app
+detection:
+  # ECS names, which each app's shipper map fills (docs/fields/applog.md): user.name, source.ip,
+  # event.action, event.outcome, log.level, ...; the app's own fields under applog.fields.<name>.
+  selection:
+    event.action|contains: password.reset  # TODO the app's action(s)
+    event.outcome: failure
+  condition: selection
+"""
+_APPLOG_RECORD = ('{{"@timestamp": "2026-12-01T10:00:00.000Z", "event": {{"action": "user.password.reset", '
+                  '"outcome": "{outcome}"}}, "user": {{"name": "alice"}}, "source": {{"ip": "198.51.100.20"}}, '
+                  '"message": "password reset {outcome}"}}')
+_APPLOG_SAMPLES = f"""\
+# Application log records as ECS JSON (the names the rule uses; an app's own names are its shipper map's).
+samples:
+  - name: TODO what this case shows (a failed password reset)
+    match: true
+    lines:
+      - '{_APPLOG_RECORD.format(outcome="failure")}'
+  - name: TODO a near miss (here, a successful reset)
+    match: false
+    lines:
+      - '{_APPLOG_RECORD.format(outcome="success")}'
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Skeleton:
     """The two files `rules new` writes for one source: the rule's middle part and the samples."""
@@ -363,6 +394,7 @@ SKELETONS: dict[str, Skeleton] = {
     "guardduty": Skeleton(_GUARDDUTY, _GUARDDUTY_SAMPLES),
     "s3access": Skeleton(_S3ACCESS, _S3ACCESS_SAMPLES),
     "securityhub": Skeleton(_SECURITYHUB, _SECURITYHUB_SAMPLES),
+    "applog": Skeleton(_APPLOG, _APPLOG_SAMPLES),
 }
 
 

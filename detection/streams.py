@@ -13,8 +13,14 @@ PATTERN = "logs-{dataset}.cloudsift-{namespace}"
 ALERTS = "logs-cloudsift.alerts-{namespace}"
 
 
-def index_patterns(service: str, namespace: str = "*") -> tuple[str, ...]:
-    """The index patterns of every data stream a source's documents land in (in `namespace`, or all)."""
+def index_patterns(service: str, namespace: str = "*", product: str | None = None) -> tuple[str, ...]:
+    """The index patterns of every data stream a source's documents land in (in `namespace`, or all).
+
+    Application logs land in their app's stream: `product` names the app (its dataset, validated by the
+    pipeline before any pattern is used); without one, every stream (the query keeps to event.module applog).
+    """
+    if service == fields.APPLOG:
+        return (PATTERN.format(dataset=product or "*", namespace=namespace),)
     return tuple(PATTERN.format(dataset=dataset, namespace=namespace) for dataset in fields.datasets(service))
 
 

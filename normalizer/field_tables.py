@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from normalizer.applog import fields as applog
 from normalizer.cloudtrail import fields as cloudtrail
 from normalizer.fieldmap import Field
 from normalizer.guardduty import fields as guardduty
@@ -35,4 +36,5 @@ FIELD_TABLES: dict[str, FieldTable] = {
     "guardduty": FieldTable(guardduty.DATASETS, guardduty.FIELDS),
     "s3access": FieldTable(s3access.DATASETS, s3access.FIELDS),
     "securityhub": FieldTable(securityhub.DATASETS, securityhub.FIELDS),
+    "applog": FieldTable(applog.DATASETS, applog.FIELDS),
 }

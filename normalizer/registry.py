@@ -9,6 +9,9 @@ from typing import BinaryIO
 import orjson
 
 from normalizer import jsonlines
+from normalizer.applog import reader as applog_reader
+from normalizer.applog.document import AppLog
+from normalizer.applog.spec import AppSpec, ecs_json
 from normalizer.cloudtrail import document as cloudtrail
 from normalizer.cloudtrail import reader as cloudtrail_reader
 from normalizer.errors import NormalizationError
@@ -69,6 +72,19 @@ def _log_type(name: str, read: Reader, module: ModuleType) -> LogType:
     )
 
 
+def applog_type(spec: AppSpec) -> LogType:
+    """The log type of one application's logs, read and mapped by its declared field map."""
+    text_only, envelopes_only = spec.format == "text", spec.format == "cloudwatch"
+
+    def read(stream: BinaryIO, source: str) -> Iterator[RawRecord | Skipped | NormalizationError]:
+        return applog_reader.read(stream, source, text_only=text_only, envelopes_only=envelopes_only)
+
+    table = FIELD_TABLES["applog"]
+    datasets = table.datasets if table.datasets == (spec.dataset,) else (spec.dataset,)
+    return LogType(name="applog", datasets=datasets, read=read, fields=table.fields,
+                   document=AppLog(spec).document)
+
+
 LOG_TYPES: dict[str, LogType] = {
     "cloudtrail": _log_type("cloudtrail", cloudtrail_reader.read_records, cloudtrail),
     "vpcflow": _log_type("vpcflow", vpcflow_reader.read, vpcflow),
@@ -77,11 +93,16 @@ LOG_TYPES: dict[str, LogType] = {
     "guardduty": _log_type("guardduty", guardduty_reader.read, guardduty),
     "s3access": _log_type("s3access", jsonlines.read_lines, s3access),
     "securityhub": _log_type("securityhub", securityhub_reader.read, securityhub),
+    # Without a declared map: an app whose JSON records use ECS names (normalizer.applog.spec.ecs_json).
+    "applog": applog_type(ecs_json()),
 }
 
 
-def log_type(name: str) -> LogType:
-    """The registered log type called `name`, or a NormalizationError listing the known ones."""
+def log_type(name: str | LogType) -> LogType:
+    """The registered log type called `name` (or `name` itself, one built for an app), or a
+    NormalizationError listing the known ones."""
+    if isinstance(name, LogType):
+        return name
     try:
         return LOG_TYPES[name]
     except KeyError:

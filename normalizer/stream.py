@@ -7,17 +7,18 @@ from typing import BinaryIO
 from normalizer.errors import NormalizationError, ReadError
 from normalizer.readers import DECOMPRESSION_ERRORS, MAX_OBJECT_BYTES, open_object
 from normalizer.records import Normalized, RawRecord, Skipped
-from normalizer.registry import log_type
+from normalizer.registry import LogType, log_type
 
 Result = Normalized | NormalizationError | Skipped
 # How much of an unexpected exception's text an error keeps (it may quote a whole record).
 _MAX_REASON = 300
 
 
-def normalize_stream(stream: BinaryIO, type_name: str, source: str, *, original: bool = False,
+def normalize_stream(stream: BinaryIO, type_name: str | LogType, source: str, *, original: bool = False,
                      max_bytes: int = MAX_OBJECT_BYTES) -> Iterator[Result]:
     """Yield one result per record of the object in `stream` (gzip or plain).
 
+    `type_name` is a registered log type's name, or a LogType built for one app (registry.applog_type).
     `source` names the object in ids and errors: its full URL (s3://bucket/key) or file name.
     A bad record yields a located NormalizationError and the rest of the object goes on; an object
     that decompresses to more than `max_bytes` ends with an error naming the limit;

@@ -46,5 +46,14 @@ def from_iso(value: object, field: str) -> str:
     return _iso(parsed.astimezone(UTC))
 
 
+def from_datetime(moment: datetime, field: str) -> str:
+    """A parsed moment (naive: UTC) → UTC ISO 8601, refused outside the years the others accept."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not MIN_EPOCH <= moment.timestamp() < MAX_EPOCH:
+        raise NormalizationError(f"timestamp out of range: {moment.isoformat()[:40]!r}", field=field)
+    return _iso(moment.astimezone(UTC))
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

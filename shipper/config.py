@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+from normalizer.applog.spec import AppSpec
 from normalizer.readers import MAX_OBJECT_BYTES
-from normalizer.registry import LOG_TYPES
+from normalizer.registry import LOG_TYPES, LogType, applog_type
 from shipper import config_yaml
 from shipper.errors import ConfigError, ShipperError
 from shipper.limits import DEFAULT_LIMITS, Limits
-from shipper.routing import SKIP, Override
+from shipper.routing import SKIP, Override, applog_route
 from shipper.s3clients import REGION
 from shipper.templates import SHIPPER_STATE_INDEX, check_namespace
 from shipper.urls import http_problem, redact
@@ -95,6 +96,8 @@ class SourceConfig:
     # Bucket listing: only these prefixes below the URL's, each with its own checkpoint. Workers (--workers,
     # --partition I/N) then split the bucket by prefix, worker I taking prefixes I, I+N, …, not by key hash.
     prefixes: tuple[str, ...] = ()
+    # Every object this source delivers (under its prefix) is this application's logs (docs/shipper.md).
+    applog: AppSpec | None = None
 
     @property
     def kind(self) -> str:
@@ -104,6 +107,16 @@ class SourceConfig:
         """The key prefixes a bucket listing covers: the URL's own, or each of `prefixes` below it."""
         base = self.url[len("s3://"):].partition("/")[2]
         return tuple(base + p for p in self.prefixes) if self.prefixes else (base,)
+    def applog_override(self) -> Override | None:
+        """The route that sends this source's objects to its application's map: a bucket listing's
+        keys under its prefix; for a queue or a directory, every object it delivers."""
+        if self.applog is None:
+            return None
+        route = applog_route(self.applog.dataset)
+        if self.kind != "s3":
+            return Override("", route)
+        bucket, _, prefix = self.url[len("s3://"):].partition("/")
+        return Override(prefix, route, bucket)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +178,19 @@ class Settings:
     to: str | None = None  # an NDJSON file instead of Elasticsearch (dry run)
     progress: str = "auto"  # auto | tty | json
 
-    def overrides(self) -> tuple[Override, ...]:
-        """The routing overrides as the router takes them."""
-        return tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
+    def overrides(self, source: SourceConfig | None = None) -> tuple[Override, ...]:
+        """The routing overrides as the router takes them (with `source`'s application route, if any)."""
+        routes = tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
+        app = source.applog_override() if source is not None else None
+        return routes if app is None else (app, *routes)
+
+    def applog_types(self) -> dict[str, LogType]:
+        """Route name (routing.applog_route) → the log type of each configured application."""
+        return {applog_route(s.applog.dataset): applog_type(s.applog) for s in self.sources if s.applog is not None}
+
+    def applog_datasets(self) -> tuple[str, ...]:
+        """The datasets of the configured applications (each gets its data stream's template)."""
+        return tuple(sorted({s.applog.dataset for s in self.sources if s.applog is not None}))
 
     def limits(self) -> Limits:
         """The sink's batch bounds and retry budget."""
@@ -190,6 +213,17 @@ def load(path: Path | None, overrides: dict[str, Any], *, sources: bool = True) 
 def load_text(text: bytes, where: str, overrides: dict[str, Any], *, sources: bool = True) -> Settings:
     """As `load`, for a config file's bytes read from elsewhere (an S3 object named `where`)."""
     return _settings(_mapping(config_yaml.parse(text, where), where), overrides, sources)
+
+
+def load_applog(path: Path) -> AppSpec:
+    """One application's field map from a YAML file holding what a source's `applog:` section holds
+    (`cloudsift normalize --type applog --applog FILE`); ConfigError lists every problem, keyed `applog.…`."""
+    problems: list[str] = []
+    spec = _build(AppSpec, _read(path), "applog", problems)
+    problems.extend(f"applog.{key}: {problem}" for key, problem in spec.problems())
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
+    return spec
 
 
 def _settings(data: dict, overrides: dict[str, Any], sources: bool) -> Settings:
@@ -262,6 +296,19 @@ def _value(hint: Any, value: Any, path: str, problems: list[str]) -> Any:
             return None
         hint = next(a for a in args if a is not type(None))
         origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is dict:
+        if not isinstance(value, dict):
+            problems.append(f"{path}: must be a mapping")
+            return _BAD
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                problems.append(f"{path}: keys must be strings, got {type(key).__name__} {_SHOWN.repr(key)}")
+                continue
+            item = _value(args[1], item, _join(path, key), problems)
+            if item is not _BAD:
+                out[key] = item
+        return out
     if origin is tuple:
         if not isinstance(value, list):
             problems.append(f"{path}: must be a list")
@@ -324,6 +371,9 @@ def _check(s: Settings, sources: bool = True) -> list[str]:
         if src.region is not None and not REGION.fullmatch(src.region):
             problems.append(f"{where}.region: not an AWS region name: {src.region!r}")
         problems.extend(_prefix_problems(src, where, s))
+        if src.applog is not None:
+            problems.extend(f"{where}.applog.{key}: {problem}" for key, problem in src.applog.problems())
+    problems.extend(_same_dataset(s.sources))
     problems.extend(_overlaps(s.sources))
     for i, bucket in enumerate(s.buckets):
         if not bucket.name:
@@ -346,7 +396,10 @@ def _check(s: Settings, sources: bool = True) -> list[str]:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,200}", s.state_index):
         problems.append(f"state_index: not a valid index name: {s.state_index!r}")
     for i, route in enumerate(s.routes):
-        if route.type not in LOG_TYPES and route.type != SKIP:
+        if route.type == "applog":
+            problems.append(f"routes[{i}].type: application logs need their field map: give the source an "
+                            "`applog:` section (sources[].applog, docs/shipper.md)")
+        elif route.type not in LOG_TYPES and route.type != SKIP:
             suggestion = _did_you_mean(route.type, [*LOG_TYPES, SKIP])
             problems.append(f"routes[{i}].type: unknown log type {_SHOWN.repr(route.type)}{suggestion}")
         if not route.prefix:
@@ -377,6 +430,18 @@ def _prefix_problems(src: SourceConfig, where: str, s: Settings) -> list[str]:
         problems.append(f"{where}.prefixes: {len(src.prefixes)} prefixes for {workers} workers: some worker would "
                         "have none (give at least one prefix per worker)")
     return problems
+def _same_dataset(sources: tuple[SourceConfig, ...]) -> list[str]:
+    """One dataset, one field map: two sources may feed an app's dataset only with the same map."""
+    first: dict[str, int] = {}
+    out = []
+    for i, src in enumerate(sources):
+        if src.applog is None or not src.applog.dataset:
+            continue
+        j = first.setdefault(src.applog.dataset, i)
+        if j != i and sources[j].applog != src.applog:
+            out.append(f"sources[{i}].applog.dataset: {src.applog.dataset!r} is declared with another field map "
+                       f"in sources[{j}].applog (one dataset, one map)")
+    return out
 
 
 def _overlaps(sources: tuple[SourceConfig, ...]) -> list[str]:

@@ -21,7 +21,7 @@ from elasticsearch import ApiError, TransportError
 from normalizer.errors import NormalizationError
 from normalizer.readers import MAX_OBJECT_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
-from normalizer.registry import LOG_TYPES
+from normalizer.registry import LOG_TYPES, LogType
 from normalizer.stream import normalize_stream
 from shipper import deadletter
 from shipper.errors import SinkError
@@ -88,13 +88,16 @@ class Shipper:
     def __init__(self, source: Source, sink: Sink, router: Router, namespace: str, *,
                  stop: threading.Event, log: Callable[..., None], original: bool = False,
                  object_attempts: int = 3, max_object_bytes: int = MAX_OBJECT_BYTES,
-                 progress: Callable[[Stats], None] = lambda stats: None) -> None:
+                 progress: Callable[[Stats], None] = lambda stats: None,
+                 apps: dict[str, LogType] | None = None) -> None:
         self._source = source
         self._sink = sink
         self._router = router
         self._namespace = namespace
         self._deadletter = deadletter_stream(namespace)
-        self._streams = {d: data_stream(d, namespace) for kind in LOG_TYPES.values() for d in kind.datasets}
+        # Route name → log type: the registered ones, and each configured application's (config.applog_types).
+        self._kinds = {**LOG_TYPES, **(apps or {})}
+        self._streams = {d: data_stream(d, namespace) for kind in self._kinds.values() for d in kind.datasets}
         # What each stream's documents start with: their data_stream.* (serialized once, never from input).
         self._heads = {stream: orjson.dumps({"data_stream": stream_fields(d, namespace)})[:-1] + b',"event.ingested":'
                        for d, stream in [*self._streams.items(), (DEADLETTER_DATASET, self._deadletter)]}
@@ -184,7 +187,7 @@ class Shipper:
         # a truncated (corrupt) object instead of failing as a read.
         with contextlib.closing(self._source.open(ref)) as stream:
             counted = cast(BinaryIO, _Counted(stream, self.stats))  # readers need only read()
-            for n, result in enumerate(normalize_stream(counted, log_type, ref.url, original=self._original,
+            for n, result in enumerate(normalize_stream(counted, self._kinds[log_type], ref.url, original=self._original,
                                                                    max_bytes=self._max_bytes)):
                 if isinstance(result, Normalized):
                     self.stats.records += 1
@@ -214,7 +217,7 @@ class Shipper:
         return self._heads[stream] + self._ingested + body[1:]
 
     def _stream_of(self, dataset: str, log_type: str) -> str:
-        return self._streams.get(dataset) or self._streams[LOG_TYPES[log_type].datasets[0]]
+        return self._streams.get(dataset) or self._streams[self._kinds[log_type].datasets[0]]
 
     def _rejected_by_es(self, ticket: int, ref: ObjectRef, log_type: str, record: RawRecord) -> Callable[[str], Entry]:
         def make(reason: str) -> Entry:

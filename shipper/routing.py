@@ -11,6 +11,15 @@ from dataclasses import dataclass
 # What a route resolves to besides a log type: the object is deliberately left out (counted).
 SKIP = "skip"
 
+# Route names of configured applications: `applog:<dataset>` (the dataset is validated: no ':' in it).
+_APPLOG = "applog:"
+
+
+def applog_route(dataset: str) -> str:
+    """The route name of the application whose dataset is `dataset` (shipper.config builds its log type)."""
+    return _APPLOG + dataset
+
+
 _ACCOUNT = r"(?:o-[a-z0-9]{10,32}/)?\d{12}"  # organization trails add the org id before the account
 
 

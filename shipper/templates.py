@@ -160,8 +160,9 @@ def _names(namespace: str) -> dict[str, str]:
     }
 
 
-def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
-    """(component templates, index templates) by name, for every dataset and the dead-letter stream."""
+def template_bodies(namespace: str, apps: tuple[str, ...] = ()) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(component templates, index templates) by name, for every dataset, the configured applications'
+    datasets (`apps`, validated by shipper.config) and the dead-letter stream."""
     check_namespace(namespace)
     names = _names(namespace)
     meta = {"managed_by": MANAGED_BY, "namespace": namespace}
@@ -183,7 +184,7 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
             "priority": PRIORITY,
             "_meta": {**meta, "dataset": dataset},
         }
-        for dataset in all_datasets()
+        for dataset in sorted({*all_datasets(), *apps})
     }
     indices[names["deadletter"]] = {
         "index_patterns": [deadletter_stream(namespace)],
@@ -209,10 +210,10 @@ def template_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
     return components, indices
 
 
-def stamped_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
+def stamped_bodies(namespace: str, apps: tuple[str, ...] = ()) -> tuple[dict[str, dict], dict[str, dict]]:
     """`template_bodies` with one digest of them all in every `_meta`: what `install` and
     `cloudsift deploy es` put, so either sees the other's templates as current."""
-    components, indices = template_bodies(namespace)
+    components, indices = template_bodies(namespace, apps)
     digest = hashlib.blake2b(orjson.dumps([components, indices], option=orjson.OPT_SORT_KEYS),
                              digest_size=12).hexdigest()
     for body in [*components.values(), *indices.values()]:
@@ -220,13 +221,14 @@ def stamped_bodies(namespace: str) -> tuple[dict[str, dict], dict[str, dict]]:
     return components, indices
 
 
-def install(client: Elasticsearch, namespace: str) -> list[str]:
-    """Put every template unless all are there with the same content (one GET); the names.
+def install(client: Elasticsearch, namespace: str, apps: tuple[str, ...] = ()) -> list[str]:
+    """Put every template (with those of the applications' datasets `apps`) unless all are there with
+    the same content (one GET); the names.
 
     The GET needs the `monitor` cluster privilege only, so a least-privilege shipper (see
     deploy/roles.py) goes on when `cloudsift deploy es` installed the templates already.
     """
-    components, indices = stamped_bodies(namespace)
+    components, indices = stamped_bodies(namespace, apps)
     digest = next(iter(indices.values()))["_meta"]["digest"]
     if _installed(client, namespace, digest) == set(indices):
         return [*components, *indices]

@@ -74,9 +74,9 @@ def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, 
                 reporter.progress(counters)
 
         source = _source(src, settings, client, partition, reporter)
-        shipper = Shipper(source, sink, Router(settings.overrides()), settings.namespace, stop=stop,
+        shipper = Shipper(source, sink, Router(settings.overrides(src)), settings.namespace, stop=stop,
                           log=reporter.log, original=settings.original, object_attempts=settings.retry.object_attempts,
-                          max_object_bytes=settings.max_object_bytes, progress=progress)
+                          max_object_bytes=settings.max_object_bytes, progress=progress, apps=settings.applog_types())
         parts.append(shipper.run().as_dict())
     counters = total(parts)
     counters["peak_rss_mb"] = peak_rss_mb()
@@ -108,7 +108,7 @@ def _source(src: SourceConfig, settings: Settings, client: Elasticsearch | None,
         prefixes, partition = prefixes[partition.index::partition.count], WHOLE
     listings = [(prefix, CheckpointStore(client, settings.state_index,
                                          listing_scope(bucket, prefix, partition, settings.namespace,
-                                                       settings.overrides()),
+                                                       settings.overrides(src)),
                                          retry_seconds=settings.retry.max_seconds)) for prefix in prefixes]
     return S3ListingSource(s3.client(bucket, src.region), bucket, listings, partition=partition,
                            once=settings.once, poll_seconds=src.poll_seconds, log=reporter.log)

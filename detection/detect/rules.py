@@ -45,8 +45,10 @@ def load(paths: Iterable[str | Path], library: Iterable[str | Path], data_namesp
     for file in files:
         try:
             compiled = compiler.file(file)
-            service = compiled.correlation.service if compiled.correlation else file.rule.logsource.service
-            patterns = index or ",".join(streams.index_patterns(service, data_namespace))
+            corr = compiled.correlation
+            service, product = (corr.service, corr.product) if corr else \
+                (file.rule.logsource.service, file.rule.logsource.product)
+            patterns = index or ",".join(streams.index_patterns(service, data_namespace, product))
             rules.append(PackRule(compiled, RuleInfo.of(compiled), patterns, newterms.of(file.rule)))
         except RuleError as exc:
             errors.append(exc if exc.path else RuleError(exc.message, str(file.path)))

@@ -89,3 +89,26 @@ def test_reader_that_leaves_gets_a_quiet_exit(tmp_path: Path) -> None:
     proc.stdout.close()
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) == 141 and stderr == b""
+
+
+GOLDEN_APPLOG = Path(__file__).resolve().parents[1] / "normalizer" / "golden" / "applog"
+
+
+def test_applog_reads_with_the_declared_map_and_counts_control_messages() -> None:
+    """`--type applog --applog FILE` maps with the file's map; a control message is counted as skipped."""
+    data = (GOLDEN_APPLOG / "cloudwatch.log").read_bytes()
+    proc = _normalize("applog", data, "--applog", str(GOLDEN_APPLOG / "cloudwatch.applog.yaml"))
+    docs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1 and {d["event"]["dataset"] for d in docs} == {"shop"}
+    assert proc.stderr.decode().splitlines()[-1].endswith("9 records in, 6 out, 2 rejected, 1 skipped on purpose "
+                                                          "(e.g. digest files, CloudWatch Logs control messages)")
+
+
+def test_applog_map_problems_are_one_clear_error(tmp_path: Path) -> None:
+    """A wrong map file is refused before reading, with its key paths."""
+    bad = tmp_path / "app.yaml"
+    bad.write_text("dataset: Shop\nrename: {x: event.kind}\n")
+    proc = _normalize("applog", b"", "--applog", str(bad))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "applog.dataset: 'Shop' is not a dataset name" in err
+    assert "applog.rename.x: 'event.kind' is not an ECS field" in err

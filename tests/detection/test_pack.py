@@ -18,7 +18,7 @@ IDS = [str(p.relative_to(PACK.parent)) for p in RULES]
 def test_pack_has_rules_for_every_aws_source_and_correlations() -> None:
     """The pack covers every AWS source (findings and access logs too) and holds at least two correlations."""
     files, _ = load_pack([PACK])
-    sources = {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "securityhub", "s3access"}
+    sources = {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "securityhub", "s3access", "applog"}
     assert sources <= {p.parent.name for p in rule_paths([PACK])}
     assert sum(f.is_correlation for f in files) >= 2
 

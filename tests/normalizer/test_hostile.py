@@ -142,6 +142,8 @@ JSON_SOURCES = {
     "route53": lambda: json_records("route53"),
     # Bare findings: an EventBridge event carries several, so a mutation there is several outcomes.
     "securityhub": lambda: [r for r in json_records("securityhub") if "detail-type" not in r],
+    # ECS JSON records (applog without a declared map); the CloudWatch envelopes have tests of their own.
+    "applog": lambda: [orjson.loads(line) for line in (GOLDEN / "applog" / "ecs.log").read_bytes().splitlines()],
 }
 
 

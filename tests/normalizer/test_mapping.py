@@ -8,10 +8,11 @@ from normalizer.registry import LOG_TYPES
 
 
 def test_every_source_is_registered_with_its_contract() -> None:
-    """Each log type has a dataset, a reader, a document builder and a non-empty field map."""
-    assert set(LOG_TYPES) == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "s3access", "securityhub"}
+    """Each log type has a dataset, a reader, a document builder and a non-empty field map; AWS's sources
+    write aws.* datasets, application logs the dataset their map names (`applog` without one)."""
+    assert set(LOG_TYPES) == {"cloudtrail", "vpcflow", "route53", "waf", "guardduty", "s3access", "securityhub", "applog"}
     for kind in LOG_TYPES.values():
-        assert kind.datasets and all(d.startswith("aws.") for d in kind.datasets)
+        assert kind.datasets and all(d.startswith("aws.") for d in kind.datasets) != (kind.name == "applog")
         assert kind.fields and callable(kind.read) and callable(kind.document)
 
 

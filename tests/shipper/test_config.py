@@ -277,3 +277,69 @@ def test_listing_prefixes_are_below_the_url() -> None:
     settings = load(None, {"sources": [{"url": "s3://logs/AWSLogs/", "prefixes": ["111/", "222/"]}, "s3://other"],
                            "once": True})
     assert [s.listing_prefixes() for s in settings.sources] == [("AWSLogs/111/", "AWSLogs/222/"), ("",)]
+
+
+APPLOG_CONFIG = """
+sources:
+  - url: s3://app-logs/firehose/shop/
+    applog:
+      dataset: shop
+      format: cloudwatch
+      timestamp: time
+      timestamp_format: iso8601
+      message: msg
+      level: level
+      user: user.email
+      source_ip: client_ip
+      outcome: result
+      outcome_values: {success: [ok], failure: [failed, denied]}
+      rename: {action: event.action, http.status: http.response.status_code}
+"""
+
+
+def test_applog_section_loads_into_the_apps_map(tmp_path: Path) -> None:
+    """A source's `applog:` section becomes its app's field map, route and dataset."""
+    path = tmp_path / "ship.yml"
+    path.write_text(APPLOG_CONFIG)
+    settings = load(path, {})
+    spec = settings.sources[0].applog
+    assert spec is not None and spec.dataset == "shop" and spec.rename["http.status"] == "http.response.status_code"
+    assert spec.outcome_values.failure == ("failed", "denied")
+    assert settings.applog_datasets() == ("shop",) and set(settings.applog_types()) == {"applog:shop"}
+
+
+def test_applog_problems_name_their_key_paths(tmp_path: Path) -> None:
+    """Every problem of an app's map is reported at once, with its key path under the source."""
+    path = tmp_path / "ship.yml"
+    path.write_text("sources:\n  - url: s3://app-logs/a/\n    applog:\n      dataset: Shop-*\n      format: xml\n"
+                    "      timestamp_format: dd/mm\n      pattern: '('\n      rename: {a: event.kind, b: [x]}\n"
+                    "      colour: red\n  - url: s3://app-logs/b/\n    applog: {dataset: aws.cloudtrail}\n"
+                    "  - url: s3://app-logs/c/\n    applog: {dataset: portal, format: text, pattern: '(?P<t>.*)',"
+                    " timestamp: time}\n")
+    with pytest.raises(ConfigError) as err:
+        load(path, {})
+    text = str(err.value)
+    for where in ("sources[0].applog.dataset: 'Shop-*' is not a dataset name", "sources[0].applog.format: must be one of",
+                  "sources[0].applog.timestamp_format:", "sources[0].applog.pattern: not a regular expression",
+                  "sources[0].applog.rename.a: 'event.kind' is not an ECS field", "sources[0].applog.rename.b: must be str",
+                  "sources[0].applog.colour: unknown setting", "sources[1].applog.dataset: 'aws.cloudtrail': names starting",
+                  "sources[2].applog.timestamp: 'time' is not a named group of pattern"):
+        assert where in text
+
+
+def test_applog_needs_a_source_section_not_a_route(tmp_path: Path) -> None:
+    """`routes[].type: applog` has no field map: the error says where the map goes."""
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [str(tmp_path)], "routes": [{"prefix": "x/", "type": "applog"}]})
+    assert "routes[0].type: application logs need their field map" in str(err.value)
+
+
+def test_one_dataset_has_one_map(tmp_path: Path) -> None:
+    """Two sources may feed one app's dataset only with the same map."""
+    sources = [{"url": "s3://app-logs/a/", "applog": {"dataset": "shop", "user": "u"}},
+               {"url": "s3://app-logs/b/", "applog": {"dataset": "shop", "user": "u"}},
+               {"url": "s3://app-logs/c/", "applog": {"dataset": "shop", "user": "login"}}]
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": sources})
+    assert err.value.problems == [("sources[2].applog.dataset: 'shop' is declared with another field map in "
+                                  "sources[0].applog (one dataset, one map)")]

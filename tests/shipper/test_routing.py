@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from normalizer.registry import LOG_TYPES
-from shipper.routing import LAYOUTS, SKIP, Override, Router
+from shipper.config import load
+from shipper.routing import LAYOUTS, SKIP, Override, Router, applog_route
 
 ACCT = "AWSLogs/123456789012"
 CASES = [
@@ -57,3 +58,21 @@ def test_override_wins_over_layout_longest_prefix_first() -> None:
 def test_waf_bucket_name_routes_unknown_keys() -> None:
     """WAF's direct delivery bucket (aws-waf-logs-*) holds WAF logs whatever the key."""
     assert Router().route("aws-waf-logs-shop", "some/key.gz").log_type == "waf"
+
+
+def test_an_applog_source_routes_its_prefix_to_its_app() -> None:
+    """Firehose has no fixed layout: a bucket listing's prefix is the app's; other keys route as before."""
+    settings = load(None, {"sources": [{"url": "s3://app-logs/firehose/shop/", "applog": {"dataset": "shop"}}]})
+    router = Router(settings.overrides(settings.sources[0]))
+    key = "firehose/shop/2026/12/03/09/shop-logs-1-2026-12-03-09-00-00-0b8e7d6c-5a4f-3e2d-9c1b-8a7f6e5d4c3b.gz"
+    assert router.route("app-logs", key).log_type == applog_route("shop")
+    trail = f"{ACCT}/CloudTrail/us-east-1/2026/11/20/{ACCT}_CloudTrail_us-east-1_20261120T0000Z_a.json.gz"
+    assert router.route("app-logs", trail).log_type == "cloudtrail"
+    assert router.route("other-bucket", key).log_type is None
+
+
+def test_an_applog_queue_routes_every_object_to_its_app() -> None:
+    """A queue (or a directory) with an `applog:` section delivers only that app's objects."""
+    settings = load(None, {"sources": [{"url": "sqs://https://sqs.us-east-1.amazonaws.com/123456789012/shop-logs",
+                                        "applog": {"dataset": "shop"}}]})
+    assert Router(settings.overrides(settings.sources[0])).route("any", "any/key.gz").log_type == applog_route("shop")

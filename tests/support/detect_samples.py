@@ -7,6 +7,7 @@ samples of one rule overlap in time and group), so each gets a namespace of its 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import subprocess
@@ -15,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+import yaml
 from elasticsearch import Elasticsearch
 
 from cloudsift.cli import main
 from cloudsift.elastic import EsSettings
 from detection.pack import RuleFile, Sample
 from detection.ruletest import raw_object
+from normalizer.applog.spec import ecs_json
 from normalizer.records import Normalized
+from normalizer.registry import LogType, applog_type
 from normalizer.stream import normalize_stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +41,13 @@ LAYOUT = {
     "s3access": "access-logs/{name}/2026-11-20-10-00-00-1A2B3C4D5E6F7A8B",
     # Findings have no AWS layout: the route below names Firehose's prefix (docs/fields/securityhub.md).
     "securityhub": "securityhub/2026/11/20/10/{name}.json",
+    # No AWS layout: a folder shipped as a source with an `applog:` section (the ECS JSON map, as the
+    # rule tests read these samples), into an app of its own.
+    "applog": "firehose/pack-app/2026/12/03/{name}.jsonl",
 }
-ROUTES = "routes=[{prefix: securityhub/, type: securityhub}]"
+# Findings have no AWS layout: this route names the prefix the samples use.
+ROUTES = [{"prefix": "securityhub/", "type": "securityhub"}]
+PACK_APP = ecs_json("pack_app")
 
 
 @dataclass(frozen=True)
@@ -89,23 +98,36 @@ def spawn(es_settings: EsSettings, *argv: str, stdout: object = subprocess.PIPE)
 
 
 def ship(root: Path, cases: list[tuple[RuleFile, int, Sample]], namespace: str) -> Shipped:
-    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder."""
-    bucket = root / f"bucket-{namespace}"
-    shipped = []
-    for file, number, sample in cases:
-        key = LAYOUT[sample.service].format(name=f"{file.path.stem}-{number}")
-        path = bucket / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = raw_object(sample)
-        path.write_bytes(body)
-        # The ids the shipper gives these documents: the normalizer's, for this object's URL.
-        ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), sample.service, f"s3://{bucket.name}/{key}")
-                    if isinstance(r, Normalized))
-        shipped.append(Case(file, number, sample, ids))
-    status, out = run_cli("ship", "--from", str(bucket), "--namespace", namespace, "--progress", "json", "--set", ROUTES)
+    """Write each sample as the object AWS would deliver, then `cloudsift ship` the folder in one run
+    (application logs: a folder of their own, a second source with the app's map)."""
+    bucket, apps = root / f"bucket-{namespace}", root / f"apps-{namespace}"
+    shipped = [_write(apps if sample.service == "applog" else bucket, file, number, sample)
+               for file, number, sample in cases]
+    sources: list[dict] = [{"url": str(bucket)}] if bucket.exists() else []
+    if apps.exists():
+        section = {**dataclasses.asdict(PACK_APP), "outcome_values": {
+            k: list(v) for k, v in dataclasses.asdict(PACK_APP.outcome_values).items()}}
+        sources.append({"url": str(apps), "applog": section})
+    config = root / f"ship-{namespace}.yml"
+    config.write_text(yaml.safe_dump({"sources": sources, "routes": ROUTES}))
+    status, out = run_cli("ship", "--config", str(config), "--namespace", namespace, "--progress", "json")
     summary = orjson.loads(out.splitlines()[-1])
     assert status == 0 and summary["indexed"] == sum(len(c.ids) for c in shipped), out
     return Shipped(namespace, tuple(shipped))
+
+
+def _write(bucket: Path, file: RuleFile, number: int, sample: Sample) -> Case:
+    """The sample's object written under `bucket`, and the ids the shipper gives its documents (the
+    normalizer's, for this object's URL)."""
+    key = LAYOUT[sample.service].format(name=f"{file.path.stem}-{number}")
+    path = bucket / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = raw_object(sample)
+    path.write_bytes(body)
+    kind: str | LogType = applog_type(PACK_APP) if sample.service == "applog" else sample.service
+    ids = tuple(r.doc_id for r in normalize_stream(io.BytesIO(body), kind, f"s3://{bucket.name}/{key}")
+                if isinstance(r, Normalized))
+    return Case(file, number, sample, ids)
 
 
 def alert_docs(es: Elasticsearch, namespace: str) -> list[dict]:
