@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from detection.detect.engine import Detector
     from detection.detect.notify import Notifier, StdoutNotifier, WebhookNotifier
     from detection.detect.timing import parse_since
+    from detection.errors import DetectorError
 
     settings = settings_from_args(args)
     since = parse_since(args.since, datetime.now(UTC)) if args.since else None
@@ -112,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     client = connect(settings_from_env(args.es))
     _install_templates(client, settings.namespace)
     detector = Detector(client, settings, rules, notifiers)
-    detector.prepare()
+    try:
+        detector.prepare()
+    except DetectorError as exc:  # the cluster is not ready for this detector: environment, not a rule
+        raise CloudsiftError(str(exc)) from None
     failed = len(problems)
 
     def report(outcome: Outcome) -> None:
