@@ -127,9 +127,12 @@ def load_package(path: Path) -> list[PackagedRule]:
     files = _files(path)
     manifest = _manifest(files, path)
     kibana: dict[str, dict] = {}
-    for line in files.get(manifest["kibana"], b"").decode().splitlines():
-        rule = json.loads(line)
-        kibana[rule["rule_id"]] = rule
+    for number, line in enumerate(files.get(manifest["kibana"], b"").decode(errors="replace").splitlines(), 1):
+        try:
+            rule = json.loads(line)
+            kibana[rule["rule_id"]] = rule
+        except (ValueError, KeyError, TypeError):
+            raise RuleError(f"package {path}: altered: line {number} is no Kibana rule", manifest["kibana"]) from None
     loaded = []
     for entry in manifest["rules"]:
         data = files.get(entry["file"])

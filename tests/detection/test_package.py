@@ -114,3 +114,11 @@ def test_an_edited_manifest_is_refused(pack: Path, tmp_path: Path, capsys: pytes
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(RuleError, match="manifest.json altered: its rules digest to [0-9a-f]{12}, its version says"):
         load_package(folder)
+
+
+def test_a_broken_kibana_line_is_refused(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """kibana.ndjson with a line that is no JSON rule is refused, naming the file and the line."""
+    artifact = _package(pack, tmp_path / "dist", capsys)
+    forged = forge(artifact, tmp_path / "forged.tar.gz", "kibana.ndjson", b'{"', b'{')
+    with pytest.raises(RuleError, match="kibana.ndjson: package .*: altered: line 1 is no Kibana rule"):
+        load_package(forged)
