@@ -44,8 +44,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "data streams (logs-<dataset>.cloudsift-*)")
     p.add_argument("--namespace", metavar="NS", help="search the data streams of this namespace only, and write "
                    "alerts to logs-cloudsift.alerts-NS (default: search all, write to default)")
-    p.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/); "
-                   "may be given more than once")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/); "
+                        "may be given more than once")
+    source.add_argument("--package", type=Path, metavar="ARTIFACT",
+                        help="run exactly the rules of this `rules package` artifact (or its unpacked folder); "
+                        "refused whole if any file differs from its manifest")
     p.add_argument("--config", type=Path, help="YAML settings: intervals, overlap, suppression, webhook, per-rule "
                    "overrides (see docs/detect.md)")
     p.add_argument("--es", metavar="URL", help="Elasticsearch URL (default: ELASTICSEARCH_URL or the local node)")
@@ -92,12 +96,15 @@ def run(args: argparse.Namespace) -> int:
     from detection.detect.engine import Detector
     from detection.detect.notify import Notifier, StdoutNotifier, WebhookNotifier
     from detection.detect.timing import parse_since
+    from detection.errors import DetectorError
 
     settings = settings_from_args(args)
     since = parse_since(args.since, datetime.now(UTC)) if args.since else None
-    paths = args.rules or [DEFAULT_RULES]
-    library = [DEFAULT_RULES] if Path(DEFAULT_RULES).is_dir() else []
-    rules, problems = pack.load(paths, library, settings.data_namespace, settings.index)
+    if args.package is not None:
+        rules, problems = pack.from_package(args.package, settings.data_namespace, settings.index)
+    else:
+        library = [DEFAULT_RULES] if Path(DEFAULT_RULES).is_dir() else []
+        rules, problems = pack.load(args.rules or [DEFAULT_RULES], library, settings.data_namespace, settings.index)
     for problem in problems:
         print(f"cloudsift: detect: {problem}", file=sys.stderr)
     notifiers: list[Notifier] = [StdoutNotifier()]
@@ -106,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     client = connect(settings_from_env(args.es))
     _install_templates(client, settings.namespace)
     detector = Detector(client, settings, rules, notifiers)
-    detector.prepare()
+    try:
+        detector.prepare()
+    except DetectorError as exc:  # the cluster is not ready for this detector: environment, not a rule
+        raise CloudsiftError(str(exc)) from None
     failed = len(problems)
 
     def report(outcome: Outcome) -> None:

@@ -25,6 +25,7 @@ from deploy.diff import changed
 from deploy.errors import DeployError, refused
 from deploy.lifecycle import ClusterInfo, Lifecycle
 from deploy.roles import Names
+from detection.detect.state import STATE_MAPPINGS as DETECTOR_STATE_MAPPINGS
 from shipper import templates
 from shipper.checkpoint import STATE_MAPPINGS
 
@@ -116,7 +117,7 @@ def index_changes(client: Elasticsearch, names: Names) -> list[Change]:
     out = []
     lenient = client.options(ignore_status=404)
     for index, mappings in ((names.shipper_state, STATE_MAPPINGS),
-                            (names.detector_state, templates.DETECTOR_STATE_MAPPINGS)):
+                            (names.detector_state, DETECTOR_STATE_MAPPINGS)):
         found = refused(f"read index {index}", lambda index=index: lenient.indices.get_mapping(index=index).body)
         if index not in found:
             out.append(Change("index", index, True, run=lambda index=index, mappings=mappings: refused(

@@ -8,8 +8,9 @@ Names carry the namespace, so one cluster can hold several deployments side by s
   checkpoints; it can neither read the data nor delete anything. `monitor` (cluster health, reading
   template metadata) is what Elastic recommends for Beats writers too: `cloudsift ship` checks the
   cluster and that the templates are current before it sends.
-- detector: reads the data, writes alerts and its own state; it reads the alerts it wrote (to stay
-  idempotent across restarts) but deletes no data.
+- detector: reads the data, creates alerts, reads and writes its own state (which keeps it idempotent
+  across restarts); it neither reads alerts back nor deletes or writes data, nor creates any index
+  (`deploy es` creates its state index).
 - analyst: reads data, dead letters and alerts; writes nothing. No cluster privilege: Kibana connects
   with its own user, and searches need none.
 """
@@ -71,8 +72,12 @@ def descriptors(names: Names) -> dict[str, dict]:
             "description": "cloudsift detect: read the data, write alerts and its own state",
             "cluster": ["monitor"],
             "indices": [
-                {"names": [data], "privileges": ["read", "view_index_metadata"]},
-                {"names": [alerts], "privileges": ["read", "create_doc", "auto_configure"]},
+                # Searches, points in time, aggregations: `read` is all they need.
+                {"names": [data], "privileges": ["read"]},
+                # Alerts are only created (a rerun's 409 says "written before"); the detector never reads
+                # them back: the receipts in its state index are what keep it idempotent.
+                {"names": [alerts], "privileges": ["create_doc", "auto_configure"]},
+                # Its state: GETs and writes of its own documents; `deploy es` creates the index.
                 {"names": [names.detector_state], "privileges": ["read", "index"]},
             ],
             "metadata": {**meta, "user": DETECTOR},

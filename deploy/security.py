@@ -1,15 +1,20 @@
 """Roles and API keys through Elasticsearch's security API: the path for a full cluster.
 
 PUT /_security/role/<name> with the descriptors of deploy/roles.py; on request an API key per user
-(POST /_security/api_key) whose role descriptors are that role, so the key can do exactly what the
+(PUT /_security/api_key) whose role descriptors are that role, so the key can do exactly what the
 role allows and no more (an API key is also limited by its creator's privileges). A key is printed
-once, when it is created; the cluster keeps only its hash. A key whose descriptors differ from the
+once, when it is created; the cluster keeps only its hash, and no log gets it (the client's transport
+logs bodies at DEBUG: not while a key is made). A key whose descriptors differ from the
 role's (the role changed) is invalidated and replaced; an up-to-date key is left alone.
 
 The local integ-test node answers these APIs with HTTP 400 (its `.security` index needs a module the
 distribution lacks): there, `deploy es` uses the file realm (deploy/filerealm.py) instead.
 """
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from elasticsearch import Elasticsearch
 
@@ -64,6 +69,32 @@ class SecurityApi:
         if stale:
             refused(f"invalidate the API keys of {name}",
                     lambda: self.client.security.invalidate_api_key(ids=stale))
-        made = refused(f"create API key {name}", lambda: self.client.security.create_api_key(
-            name=name, role_descriptors=descriptors, metadata={"managed_by": "cloudsift"}).body)
+        with _bodies_unlogged():
+            made = refused(f"create API key {name}", lambda: self.client.security.create_api_key(
+                name=name, role_descriptors=descriptors, metadata={"managed_by": "cloudsift"}).body)
         return f"{name}: ELASTICSEARCH_API_KEY={made['encoded']}"
+
+
+# The Elasticsearch client's transport logs every request with both bodies at DEBUG: the answer to a
+# key's creation holds the key, so while one is made that logger keeps only each request's first line.
+TRANSPORT_LOGGER = "elastic_transport.node"
+
+
+class _FirstLineOnly(logging.Filter):
+    """Rewrites a transport record to its request line (`> PUT /_security/api_key HTTP/1.1`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        first = record.getMessage().splitlines()[0]
+        record.msg, record.args = "%s (bodies withheld: the answer holds a credential)", (first,)
+        return True
+
+
+@contextmanager
+def _bodies_unlogged() -> Iterator[None]:
+    logger = logging.getLogger(TRANSPORT_LOGGER)
+    withheld = _FirstLineOnly()
+    logger.addFilter(withheld)
+    try:
+        yield
+    finally:
+        logger.removeFilter(withheld)

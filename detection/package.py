@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import tarfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -85,9 +86,8 @@ def write_package(built: Iterable[BuiltRule], lock: dict[str, Locked], root: Pat
                         "kibana_sha256": kibana_sha256(kibana) if kibana is not None else None,
                         "kibana_error": rule.kibana_error})
     entries.sort(key=lambda e: str(e["file"]))
-    digest = hashlib.sha256(json.dumps(sorted((e["id"], e["version"], e["sha256"]) for e in entries)).encode())
     tools = _versions()
-    version = f"{tools['cloudsift']}+{digest.hexdigest()[:12]}"
+    version = f"{tools['cloudsift']}+{_digest(entries)}"
     manifest = {"format": FORMAT, "name": NAME, "version": version, "compilers": tools, "kibana": KIBANA_NDJSON,
                 "rules": entries}
     blobs[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
@@ -102,6 +102,12 @@ def write_package(built: Iterable[BuiltRule], lock: dict[str, Locked], root: Pat
             info.size, info.mode, info.mtime = len(data), 0o644, 0  # no time, no owner: reproducible bytes
             tar.addfile(info, io.BytesIO(data))
     return target
+
+
+def _digest(entries: Iterable[dict]) -> str:
+    """12 hex digits over every rule's (id, version, content hash): the pack's part of its version."""
+    return hashlib.sha256(json.dumps(sorted((e["id"], e["version"], e["sha256"]) for e in entries)).encode()
+                          ).hexdigest()[:12]
 
 
 def _inside(path: Path, root: Path) -> str:
@@ -121,20 +127,27 @@ def load_package(path: Path) -> list[PackagedRule]:
     files = _files(path)
     manifest = _manifest(files, path)
     kibana: dict[str, dict] = {}
-    for line in files.get(manifest["kibana"], b"").decode().splitlines():
-        rule = json.loads(line)
-        kibana[rule["rule_id"]] = rule
+    for number, line in enumerate(files.get(manifest["kibana"], b"").decode(errors="replace").splitlines(), 1):
+        try:
+            rule = json.loads(line)
+            kibana[rule["rule_id"]] = rule
+        except (ValueError, KeyError, TypeError):
+            raise RuleError(f"package {path}: altered: line {number} is no Kibana rule", manifest["kibana"]) from None
     loaded = []
     for entry in manifest["rules"]:
         data = files.get(entry["file"])
-        if data is None or hashlib.sha256(data).hexdigest() != entry["source_sha256"]:
-            raise RuleError(f"package {path}: missing or altered (its sha256 is not the manifest's)",
+        if data is None:
+            raise RuleError(f"package {path}: missing, though its manifest lists it", entry["file"])
+        found = hashlib.sha256(data).hexdigest()
+        if found != entry["source_sha256"]:
+            raise RuleError(f"package {path}: altered: its sha256 is {found}, the manifest's {entry['source_sha256']}",
                             entry["file"])
         rule = kibana.get(entry["id"]) if entry["kibana"] else None
         if entry["kibana"] and (rule is None or kibana_sha256(rule) != entry["kibana_sha256"]
                                 or rule.get("version") != entry["version"]):
-            raise RuleError(f"package {path}: {manifest['kibana']} lacks version {entry['version']} of this rule "
-                            "as the manifest records it", entry["file"])
+            held = f"sha256 {kibana_sha256(rule)}, version {rule.get('version')}" if rule is not None else "nothing"
+            raise RuleError(f"package {path}: {manifest['kibana']} altered: it holds {held} for this rule, the "
+                            f"manifest sha256 {entry['kibana_sha256']}, version {entry['version']}", entry["file"])
         loaded.append((entry, rule, load_collection(Path(entry["file"]), data.decode())))
     try:  # one collection of every rule: resolves correlation references across files
         SigmaCollection([r for _, _, c in loaded for r in c.rules])
@@ -153,6 +166,13 @@ def _manifest(files: dict[str, bytes], path: Path) -> dict:
         raise RuleError(f"not a rule package: no readable {MANIFEST}", str(path)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("name") != NAME:
         raise RuleError(f"not a rule package of format {FORMAT}", str(path))
+    try:  # the version names the rules' ids, versions and hashes: an edited list no longer matches it
+        digest = _digest(manifest["rules"])
+    except (KeyError, TypeError) as exc:
+        raise RuleError(f"{MANIFEST} altered: a rule entry lacks {exc}", str(path)) from None
+    if not str(manifest.get("version", "")).endswith(f"+{digest}"):
+        raise RuleError(f"{MANIFEST} altered: its rules digest to {digest}, its version says "
+                        f"{manifest.get('version')}", str(path))
     return manifest
 
 
@@ -171,5 +191,5 @@ def _files(path: Path) -> dict[str, bytes]:
                 if handle is not None:
                     out["/".join(parts[1:])] = handle.read()
             return out
-    except (OSError, tarfile.TarError) as exc:
-        raise RuleError(f"not a rule package: {exc}", str(path)) from None
+    except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:  # EOFError: a truncated gzip stream
+        raise RuleError(f"not a rule package (truncated or damaged): {exc}", str(path)) from None

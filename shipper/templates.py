@@ -62,8 +62,6 @@ SHIPPER_STATE_INDEX = "cloudsift-state"
 # The detector's own state (each rule's last completed window); one index for every namespace, as
 # the shipper's checkpoints are (their documents name the namespace). `cloudsift deploy es` creates it.
 DETECTOR_STATE_INDEX = "cloudsift-detector-state"
-DETECTOR_STATE_MAPPINGS = {"dynamic": False, "properties": {
-    "rule_id": {"type": "keyword"}, "namespace": {"type": "keyword"}, "updated": {"type": "date"}}}
 
 
 def stream_fields(dataset: str, namespace: str) -> dict[str, str]:

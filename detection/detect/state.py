@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from elasticsearch import Elasticsearch
+from elasticsearch import AuthorizationException, Elasticsearch
 
 from detection.detect.timing import iso, parse_time
 from detection.errors import DetectorError
@@ -24,6 +24,7 @@ STATE_MAPPINGS = {"dynamic": False, "properties": {
 }}
 STATE_SETTINGS = {"number_of_shards": 1}
 WINDOW, RECEIPT = "window", "receipt"
+PROBE_ID = "probe"  # never written: a GET of it says whether the index exists
 
 
 @dataclass(slots=True)
@@ -62,10 +63,25 @@ class StateStore:
         self._namespace = namespace  # receipts belong to the alerts stream the alerts are in
 
     def ensure(self) -> None:
-        """Create the state index unless it exists."""
-        if not self._client.indices.exists(index=self._index):
-            self._client.options(ignore_status=400).indices.create(
+        """Create the state index unless it exists.
+
+        Whether it exists is asked with a GET of a document, which the detector's role allows: that role
+        reads and writes the index but may neither create it nor read index metadata (least privilege;
+        `deploy es` creates it). With that role, a missing index is an error that says what to run.
+        """
+        try:
+            probe = self._client.options(ignore_status=404).get(index=self._index, id=PROBE_ID, source=False)
+        except AuthorizationException:
+            raise StateError(f"this user may not read the state index {self._index}: the detector's role from "
+                             "`cloudsift deploy es` grants the one it was given (--detector-state-index)") from None
+        if (probe.body.get("error") or {}).get("type") != "index_not_found_exception":
+            return
+        try:
+            self._client.options(ignore_status=400).indices.create(  # 400: another detector made it meanwhile
                 index=self._index, mappings=STATE_MAPPINGS, settings=STATE_SETTINGS)
+        except AuthorizationException:
+            raise StateError(f"the state index {self._index} does not exist and this user may not create it: "
+                             "run `cloudsift deploy es` first") from None
 
     def _rule_id(self, rule: str) -> str:
         return hashed_id(WINDOW, self._scope, rule)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from packages import forge
 
 from cloudsift.cli import main
 from deploy.kibana import TAG, data_views
@@ -207,6 +208,20 @@ def test_a_package_deploys_what_the_checkout_does(kibana: KibanaStub, pack: Path
     assert main(["deploy", "kibana", "--package", artifact]) == 0
     assert kibana.space().rules.keys() == {r["rule_id"] for r in _kibana_rules(capsys, str(pack))}
     assert _deploy(capsys, pack)[1] == "no changes\n"
+
+
+def test_a_tampered_package_sends_nothing(kibana: KibanaStub, pack: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A package whose Kibana rules were edited after packaging is refused before any request: exit 1, the
+    rule's file and the mismatch named."""
+    capsys.readouterr()
+    assert main(["rules", "package", str(pack), "--lock", str(pack / LOCK_NAME), "--out", str(tmp_path / "dist")]) == 0
+    artifact = Path(capsys.readouterr().out.strip())
+    forged = forge(artifact, tmp_path / "forged.tar.gz", "kibana.ndjson", b'"severity": "high"', b'"severity": "low"')
+    assert main(["deploy", "kibana", "--package", str(forged)]) == 1
+    err = capsys.readouterr().err
+    assert "cloudsift: error: rules/" in err and "kibana.ndjson altered: it holds sha256 " in err, err
+    assert kibana.calls == []
 
 
 def test_a_wrong_api_key_is_one_clear_line(kibana: KibanaStub, pack: Path, capsys: pytest.CaptureFixture[str],

@@ -174,8 +174,9 @@ def test_detector_reads_data_writes_alerts_and_state(cluster: Cluster, shipped: 
     assert detector.create(index=alerts_stream(NS), id="alert-1", document=alert)["result"] == "created"
     detector.index(index=DETECTOR_STATE_INDEX, id="r1", document={"rule_id": "r1", "updated": "2026-11-20T10:20:00Z"})
     assert detector.get(index=DETECTOR_STATE_INDEX, id="r1")["found"]
-    cluster.admin.indices.refresh(index=alerts_stream(NS))  # the detector needs no refresh: alert ids are its own
-    assert detector.count(index=alerts_stream(NS))["count"] >= 1
+    cluster.admin.indices.refresh(index=alerts_stream(NS))
+    assert cluster.admin.count(index=alerts_stream(NS))["count"] >= 1  # the detector never reads alerts back
+    _refused(lambda: detector.search(index=alerts_stream(NS)))
 
 
 def test_detector_cannot_delete_or_write_data(cluster: Cluster, shipped: dict) -> None:
@@ -187,6 +188,76 @@ def test_detector_cannot_delete_or_write_data(cluster: Cluster, shipped: dict) -
     _refused(lambda: detector.create(index=FLOWS, id="forged", document={"@timestamp": "2026-11-20T10:20:00Z"}))
     bulk = detector.bulk(operations=[{"delete": {"_index": doc["_index"], "_id": doc["_id"]}}])
     assert bulk["items"][0]["delete"]["status"] == 403
+
+
+def _detect_as_detector(cluster: Cluster, log: Path) -> tuple[int, list[dict], str]:
+    """`cloudsift detect --once` of the whole pack as the detector: exit status, alerts printed, stderr."""
+    with open(log, "w") as err:
+        proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "detect", "--once", "--namespace", NS, "--since",
+                               "1d"], env=cluster.env(DETECTOR), cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
+                              timeout=600, check=False)
+    return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()], log.read_text()
+
+
+def test_detect_runs_as_the_detector(cluster: Cluster, shipped: dict, tmp_path: Path) -> None:
+    """`cloudsift detect --once` with the detector's role alone: every rule runs over the shipped data, its
+    alerts land in the alerts stream and each rule's window in the state index `deploy es` made; a rerun
+    prints nothing new."""
+    status, printed, err = _detect_as_detector(cluster, tmp_path / "first.err")
+    summary = json.loads(err.splitlines()[-1]) if status == 0 else {}
+    assert status == 0 and summary["failed"] == 0, err
+    assert summary["new"] == len(printed) > 0 and "cannot check" not in err
+    admin = cluster.admin
+    admin.indices.refresh(index=[alerts_stream(NS), DETECTOR_STATE_INDEX])
+    written = admin.search(index=alerts_stream(NS), query={"term": {"event.kind": "signal"}}, size=1000,
+                           source=False)["hits"]["hits"]
+    assert {r["alert_id"] for r in printed} <= {h["_id"] for h in written}
+    assert admin.count(index=DETECTOR_STATE_INDEX, query={"term": {"kind": "window"}})["count"] >= summary["rules"]
+    status, printed, err = _detect_as_detector(cluster, tmp_path / "second.err")
+    summary = json.loads(err.splitlines()[-1]) if status == 0 else {}
+    assert (status, printed, summary.get("new"), summary.get("failed")) == (0, [], 0, 0), err
+
+
+def _detect_refused(cluster: Cluster, log: Path, *extra: str) -> str:
+    """`cloudsift detect --once` as the detector, expected to stop before any rule runs (exit 2): its stderr."""
+    with open(log, "w") as err:
+        proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "detect", "--once", "--namespace", NS, *extra],
+                              env=cluster.env(DETECTOR), cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
+                              timeout=300, check=False)
+    assert (proc.returncode, proc.stdout) == (2, ""), log.read_text()
+    return log.read_text()
+
+
+def test_detect_without_its_state_index_says_run_deploy_es(cluster: Cluster, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detector may not create indices: with its state index gone, detect stops with one line that says
+    to run `deploy es`, which makes the index again."""
+    cluster.admin.indices.delete(index=DETECTOR_STATE_INDEX)
+    try:
+        assert _detect_refused(cluster, tmp_path / "err") == (
+            f"cloudsift: error: the state index {DETECTOR_STATE_INDEX} does not exist and this user may not create "
+            "it: run `cloudsift deploy es` first\n")
+    finally:
+        for key, value in cluster.admin_env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["deploy", "es", "--namespace", NS, "--file-realm", str(cluster.config_dir)]) == 0
+    assert cluster.admin.indices.exists(index=DETECTOR_STATE_INDEX)
+
+
+def test_detect_with_a_state_index_its_role_lacks_says_so(cluster: Cluster, tmp_path: Path) -> None:
+    """A --state-index the detector's role does not grant is named in one line, before any rule runs."""
+    err = _detect_refused(cluster, tmp_path / "err", "--state-index", "cloudsift-detector-state-other")
+    assert err.startswith("cloudsift: error: this user may not read the state index cloudsift-detector-state-other")
+
+
+def test_detector_cannot_touch_alerts_state_or_templates(cluster: Cluster, shipped: dict) -> None:
+    """The detector deletes no alert and no state index, makes no other index, installs no template."""
+    detector = cluster.client(DETECTOR)
+    _refused(lambda: detector.indices.delete(index=alerts_stream(NS)))
+    _refused(lambda: detector.indices.delete(index=DETECTOR_STATE_INDEX))
+    _refused(lambda: detector.indices.create(index="cloudsift-detector-other"))
+    _refused(lambda: detector.indices.put_index_template(name="cloudsift-roles-evil", index_patterns=["evil-*"]))
+    _refused(lambda: detector.delete(index=alerts_stream(NS), id="alert-1"))
 
 
 def test_analyst_searches_data_and_alerts(cluster: Cluster, shipped: dict) -> None:

@@ -1,13 +1,13 @@
 """`cloudsift rules package`: one reproducible artifact that `load_package` reads back, checked file by file."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tarfile
 from pathlib import Path
 
 import pytest
+from packages import forge, truncate
 
 from cloudsift.cli import main
 from detection.errors import RuleError
@@ -81,15 +81,9 @@ def test_unpacked_folder_is_a_package(pack: Path, tmp_path: Path, capsys: pytest
 def test_an_altered_rule_is_refused(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A rule file changed after packaging no longer matches the manifest: the package is refused, naming it."""
     artifact = _package(pack, tmp_path / "dist", capsys)
-    forged = tmp_path / "forged.tar.gz"
-    with tarfile.open(artifact) as src, tarfile.open(forged, "w:gz") as dst:
-        for member in src.getmembers():
-            data = src.extractfile(member).read()
-            if member.name.endswith("root_account_usage.yml"):
-                data = data.replace(b"level: high", b"level: low")
-                member.size = len(data)
-            dst.addfile(member, io.BytesIO(data))
-    with pytest.raises(RuleError, match="root_account_usage.yml: package .* altered"):
+    forged = forge(artifact, tmp_path / "forged.tar.gz", "root_account_usage.yml", b"level: high", b"level: low")
+    with pytest.raises(RuleError, match="root_account_usage.yml: package .*: altered: its sha256 is [0-9a-f]{64}, "
+                       "the manifest's [0-9a-f]{64}"):
         load_package(forged)
 
 
@@ -99,3 +93,32 @@ def test_not_a_package(tmp_path: Path) -> None:
     junk.write_bytes(b"not a tarball")
     with pytest.raises(RuleError, match="not a rule package"):
         load_package(junk)
+
+
+def test_a_truncated_archive_is_refused(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An archive cut short (a download that stopped) is refused as damaged, naming the file."""
+    artifact = _package(pack, tmp_path / "dist", capsys)
+    cut = truncate(artifact, tmp_path / "cut.tar.gz")
+    with pytest.raises(RuleError, match=f"{cut}: not a rule package \\(truncated or damaged\\)"):
+        load_package(cut)
+
+
+def test_an_edited_manifest_is_refused(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A manifest whose rule list was edited (a version or hash changed) no longer matches its own version."""
+    artifact = _package(pack, tmp_path / "dist", capsys)
+    with tarfile.open(artifact) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    [folder] = (tmp_path / "unpacked").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["rules"][0]["version"] += 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(RuleError, match="manifest.json altered: its rules digest to [0-9a-f]{12}, its version says"):
+        load_package(folder)
+
+
+def test_a_broken_kibana_line_is_refused(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """kibana.ndjson with a line that is no JSON rule is refused, naming the file and the line."""
+    artifact = _package(pack, tmp_path / "dist", capsys)
+    forged = forge(artifact, tmp_path / "forged.tar.gz", "kibana.ndjson", b'{"', b'{')
+    with pytest.raises(RuleError, match="kibana.ndjson: package .*: altered: line 1 is no Kibana rule"):
+        load_package(forged)
