@@ -104,6 +104,8 @@ def _type_name(hint: Any) -> str:
         base = base.__origin__
     if typing.get_origin(base) is tuple:
         return "list of strings"
+    if typing.get_origin(base) is dict:
+        return "map of strings"
     name = {str: "string", int: "integer", float: "number", bool: "boolean"}[base]
     return f"{name} or null" if _optional(hint) is not hint else name
 
