@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from cloudsift.elastic import connect, settings_from_env
 from sampleday.summary import Summary, render, summarize
 from sampleday.world import DAY_START
@@ -28,6 +30,10 @@ from sampleday.world import DAY_START
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_logs"
 ROUTES = ROOT / "scripts" / "demo.yml"
+# The shop's own log (sampleday/records.py: app_log) and its declared field map (docs/fields/applog.md).
+SHOP_LOG = Path("app") / "shop"
+SHOP_MAP = {"dataset": "shop", "format": "json", "timestamp": "timestamp", "message": "message", "level": "level",
+            "user": "user", "source_ip": "source_ip", "outcome": "outcome", "rename": {"action": "event.action"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +83,17 @@ def run(namespace: str, samples: Path = SAMPLES, env: dict[str, str] | None = No
     """Ship and detect once in `namespace`; raises DemoError naming the step that failed."""
     began = time.monotonic()
     since = datetime.fromtimestamp(DAY_START, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status, out, err = _cloudsift(["ship", "--from", str(samples), "--once", "--namespace", namespace,
-                                   "--config", str(ROUTES), "--progress", "json"], env, timeout)
+    # Two sources: the bucket-shaped folder (its AWS layouts and the routes of scripts/demo.yml, which
+    # skip the application's prefix there) and the application's prefix with its field map.
+    routes = yaml.safe_load(ROUTES.read_text())["routes"]
+    sources: list[dict] = [{"url": str(samples)}]
+    if (samples / SHOP_LOG).is_dir():
+        sources.append({"url": str(samples / SHOP_LOG), "applog": SHOP_MAP})
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as config:
+        yaml.safe_dump({"routes": routes, "sources": sources}, config)
+        config.flush()
+        status, out, err = _cloudsift(["ship", "--config", config.name, "--once", "--namespace", namespace,
+                                       "--progress", "json"], env, timeout)
     shipped = _last_json(out)
     # Exit 1 means some records were dead-lettered (counted in the summary), not a failure.
     if status > 1 or not shipped:

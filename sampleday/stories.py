@@ -259,7 +259,11 @@ STORIES = (
           (WEB_IP,),
           (Stage("scanner", ("180b7cd1-1bab-420a-bd13-2c268491090f",)),
            Stage("SQL injection blocked", ("9cb26308-d303-4138-866d-171150de0a1c",
-                                           "0b7f3b36-2a0c-4c3e-9d45-6f1e2a3b4c5d"))),
+                                           "0b7f3b36-2a0c-4c3e-9d45-6f1e2a3b4c5d")),
+           # the application's log: one address failing sign-ins for many customers (password spray),
+           # or many failures for one (burst)
+           Stage("application sign-in failures", ("c129ae05-bc5a-4ac2-9a13-5bc3fcd9cac3",
+                                                  "97e3e5cd-7f64-4357-8eed-6e3b7349ee93"))),
           f"WAF logs of {WEB_ACL} for {WEB_IP}; the shop's log (app/shop/) for failed sign-ins from it"),
 )
 

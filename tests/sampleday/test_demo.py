@@ -55,7 +55,7 @@ def test_every_record_is_indexed(summary: Summary, first_run: Run) -> None:
     """The first run indexes every shipped record into its dataset and dead-letters nothing."""
     assert first_run.ship["deadlettered"] == 0 and first_run.ship["indexed"] == first_run.ship["records"]
     assert sum(summary.records.values()) == first_run.ship["records"] and summary.deadletters == 0
-    assert len(summary.records) == 7  # every AWS source of the day (the application log waits for its log type)
+    assert len(summary.records) == 8  # every AWS source of the day and the shop's own log (dataset shop)
 
 
 def test_a_rerun_says_nothing_new(es_settings: EsSettings, namespace: str, first_run: Run, tmp_path: Path) -> None:
