@@ -9,6 +9,7 @@ from detect_samples import PACK, Case, Shipped, lines, run_cli, ship
 from elasticsearch import Elasticsearch
 from webhook_receiver import Receiver
 
+from detection import newterms
 from detection.pack import RuleFile, Sample, load_pack
 
 
@@ -21,9 +22,26 @@ def pack_files() -> list[RuleFile]:
 
 @pytest.fixture(scope="session")
 def plain_samples(es: Elasticsearch, pack_files: list[RuleFile], tmp_path_factory: pytest.TempPathFactory) -> Shipped:
-    """Every sample of every plain rule, shipped into one namespace."""
-    cases = [(f, n, s) for f in pack_files if not f.is_correlation for n, s in enumerate(f.samples, 1)]
+    """Every sample of every plain rule, shipped into one namespace (new-terms rules apart: there, the
+    other rules' samples would be history)."""
+    cases = [(f, n, s) for f in pack_files if not f.is_correlation and newterms.of(f.rule) is None
+             for n, s in enumerate(f.samples, 1)]
     return ship(tmp_path_factory.mktemp("plain"), cases, f"p{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="session")
+def new_terms_runs(es: Elasticsearch, pack_files: list[RuleFile], tmp_path_factory: pytest.TempPathFactory
+                   ) -> list[tuple[Case, list[dict]]]:
+    """Each sample of each new-terms rule alone in a namespace (no history), and the alerts its rule printed."""
+    runs = []
+    for file in (f for f in pack_files if not f.is_correlation and newterms.of(f.rule) is not None):
+        for number, sample in enumerate(file.samples, 1):
+            shipped = ship(tmp_path_factory.mktemp("newterms"), [(file, number, sample)], f"t{uuid.uuid4().hex[:10]}")
+            status, out = run_cli("detect", "--once", "--rules", str(file.path), "--index", shipped.index,
+                                  "--namespace", shipped.namespace, "--since", "1h")
+            assert status == 0
+            runs.append((shipped.cases[0], [r for r in lines(out) if r["rule_id"] == str(file.rule.id)]))
+    return runs
 
 
 @pytest.fixture(scope="session")

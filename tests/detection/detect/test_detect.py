@@ -59,6 +59,15 @@ def test_correlation_sample_raises_its_alert_or_none(label: str, correlation_run
         assert records == []
 
 
+def test_new_terms_sample_alone_raises_its_alert_or_none(new_terms_runs: list[tuple[Case, list[dict]]]) -> None:
+    """With no history, a new-terms rule's positive sample is new (one alert naming it); a negative raises none."""
+    assert new_terms_runs
+    for case, records in new_terms_runs:
+        expected = 1 if case.sample.match else 0
+        assert len(records) == expected, case.label
+        assert all(set(r["matched_ids"]) <= set(case.ids) for r in records), case.label
+
+
 def test_second_run_adds_no_alert_and_prints_nothing(es: Elasticsearch, detect: object, alerts_ns: str) -> None:
     """Rerunning over the same window writes no alert and prints no line."""
     first_status, first = detect()
