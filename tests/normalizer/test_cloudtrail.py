@@ -24,6 +24,7 @@ from normalizer.readers import MAX_RECORD_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.stream import normalize_stream
 from normalizer.timestamps import from_iso
+from sampleday.background import HISTORY_DAYS
 
 GOLDEN = Path(__file__).parent / "golden" / "cloudtrail"
 SAMPLES = Path(__file__).parents[2] / "sample_logs" / "AWSLogs" / "123456789012"
@@ -582,9 +583,10 @@ def test_doc_id_without_event_id_is_deterministic() -> None:
 # --- samples, conformance inputs, the field map -----------------------------------------------
 
 def test_sample_objects_normalize_cleanly() -> None:
-    """Every CloudTrail sample object (one an hour of the sample day) normalizes with no error."""
+    """Every CloudTrail sample object (one an hour of the sample day, one a day of the sign-in history)
+    normalizes with no error."""
     paths = sorted(SAMPLES.glob("CloudTrail/**/*.json.gz")) + sorted(SAMPLES.glob("CloudTrail-Insight/**/*.json.gz"))
-    assert len(paths) == 24
+    assert len(paths) == 24 + len(HISTORY_DAYS)
     for path in paths:
         with path.open("rb") as fh:
             results = list(normalize_stream(fh, "cloudtrail", str(path)))
