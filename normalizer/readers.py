@@ -20,6 +20,8 @@ CHUNK = 1024 * 1024
 DECOMPRESSION_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 # Bytes a blank line may hold (what bytes.strip() removes).
 BLANK = b" \t\r\n\x0b\x0c"
+# How much of a rejected record's text its error keeps (the dead-letter index stores it).
+EXCERPT = 1024
 # First looked at for the end of a run of blanks (pretty-printing indents by a few bytes).
 _SHORT_RUN = 256
 
@@ -177,3 +179,78 @@ def _skip_rest_of_line(stream: BinaryIO) -> int | NormalizationError:
                 return skipped
     except DECOMPRESSION_ERRORS as exc:
         return NormalizationError(f"corrupt or truncated compressed data: {exc}")
+
+
+class ByteInput:
+    """A byte buffer over a (decompressed) stream for the readers that cut records out of bytes:
+    `buf[pos:]` is unread, `base` is the absolute offset of `buf[0]`, line numbers are counted lazily."""
+
+    def __init__(self, stream: BinaryIO, source: str) -> None:
+        self._read = getattr(stream, "read1", stream.read)
+        self.source = source
+        self.buf = b""
+        self.pos = 0
+        self.base = 0
+        self.eof = False
+        self.error: NormalizationError | None = None
+        self._newlines = 0  # newlines before absolute offset `_counted`
+        self._counted = 0
+
+    def fill(self) -> bool:
+        """Append about one chunk; False at the end (a broken compressed stream ends it, remembered).
+
+        read1 hands out what is decompressed so far, so the records before a truncation or
+        corruption are still read; pieces are joined once per chunk to keep copying linear.
+        """
+        if self.eof:
+            return False
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            while size < CHUNK:
+                piece = self._read(CHUNK - size)
+                if not piece:
+                    self.eof = True
+                    break
+                pieces.append(piece)
+                size += len(piece)
+        except DECOMPRESSION_ERRORS as exc:
+            self.eof = True
+            self.error = NormalizationError(
+                f"corrupt or truncated compressed data: {exc}", source=self.source, offset=self.base + len(self.buf) + size
+            )
+        if not pieces:
+            return False
+        self.buf += b"".join(pieces)
+        return True
+
+    def compact(self) -> None:
+        """Forget what has been read once it is a chunk's worth (keeps memory bounded)."""
+        if self.pos >= CHUNK:
+            self.discard(self.pos)
+
+    def discard(self, upto: int) -> None:
+        """Forget `buf[:upto]` (counting its lines first)."""
+        self.line_at(upto)
+        self.buf = self.buf[upto:]
+        self.base += upto
+        self.pos -= min(upto, self.pos)
+
+    def line_at(self, index: int) -> int:
+        """The 1-based line number of `buf[index]`."""
+        start = self._counted - self.base
+        if index > start:
+            # find is memchr-fast and an S3 Records file has no newline at all; count is not.
+            if self.buf.find(b"\n", start, index) != -1:
+                self._newlines += self.buf.count(b"\n", start, index)
+            self._counted = self.base + index
+        return self._newlines + 1
+
+    def located(self, reason: str, start: int, line: int, raw: bytes | None = None) -> NormalizationError:
+        """An error about the content at `buf[start]`."""
+        return self.error_at(reason, self.base + start, line, raw)
+
+    def error_at(self, reason: str, offset: int, line: int, raw: bytes | None) -> NormalizationError:
+        """An error about the content at absolute `offset`."""
+        text = None if raw is None else raw[:EXCERPT].decode("utf-8", "replace")
+        return NormalizationError(reason, source=self.source, line=line, offset=offset, raw=text)

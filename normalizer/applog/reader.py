@@ -17,7 +17,7 @@ import orjson
 
 from normalizer._native import Scanner
 from normalizer.errors import NormalizationError, excerpt
-from normalizer.readers import BLANK, CHUNK, DECOMPRESSION_ERRORS, MAX_RECORD_BYTES, first_non_blank
+from normalizer.readers import BLANK, EXCERPT, MAX_RECORD_BYTES, ByteInput, first_non_blank
 from normalizer.records import RawRecord, Skipped
 
 Item = RawRecord | Skipped | NormalizationError
@@ -25,7 +25,6 @@ Item = RawRecord | Skipped | NormalizationError
 # A CloudWatch Logs envelope carries up to 1 MiB of events (PutLogEvents' batch limit), more once
 # JSON-escaped: an envelope may be this large; a text line or an app's own record MAX_RECORD_BYTES.
 MAX_VALUE_BYTES = 4 * MAX_RECORD_BYTES
-_EXCERPT = 1024
 CONTROL = "CloudWatch Logs control message"
 
 
@@ -41,52 +40,13 @@ class LogEvent:
     timestamp: int | None
 
 
-class _Input:
-    """A byte buffer over the decompressed stream: `buf[pos:]` is unread, `base` is the offset of `buf[0]`."""
+class _Input(ByteInput):
+    """The application-log reader's buffer: line-oriented reads, and whether the object is one value a line."""
 
     def __init__(self, stream: BinaryIO, source: str) -> None:
-        self._read = getattr(stream, "read1", stream.read)
-        self.source = source
-        self.buf = b""
-        self.pos = 0
-        self.base = 0
-        self.eof = False
-        self.error: NormalizationError | None = None
+        super().__init__(stream, source)
         # True once a line was one whole JSON value: the object is line-oriented (a bad line is a bad record).
         self.lines = False
-        self._newlines = 0  # newlines before absolute offset `_counted`
-        self._counted = 0
-
-    def fill(self) -> bool:
-        """Append about a chunk; False at the end (a broken compressed stream ends it, remembered)."""
-        if self.eof:
-            return False
-        try:
-            piece = self._read(CHUNK)
-        except DECOMPRESSION_ERRORS as exc:
-            piece = b""
-            self.error = NormalizationError(f"corrupt or truncated compressed data: {exc}", source=self.source,
-                                            offset=self.base + len(self.buf))
-        if not piece:
-            self.eof = True
-            return False
-        self.buf += piece
-        return True
-
-    def discard(self, upto: int) -> None:
-        """Forget `buf[:upto]` (counting its lines first)."""
-        self.line_at(upto)
-        self.buf = self.buf[upto:]
-        self.base += upto
-        self.pos -= min(upto, self.pos)
-
-    def line_at(self, index: int) -> int:
-        """The 1-based line number of `buf[index]`."""
-        start = self._counted - self.base
-        if index > start:
-            self._newlines += self.buf.count(b"\n", start, index)
-            self._counted = self.base + index
-        return self._newlines + 1
 
     def peek(self) -> int | None:
         """The next non-blank byte (left at `pos`), or None at the end."""
@@ -123,10 +83,6 @@ class _Input:
             if not self.fill():
                 return
 
-    def error_at(self, reason: str, offset: int, line: int, raw: bytes | None) -> NormalizationError:
-        text = None if raw is None else raw[:_EXCERPT].decode("utf-8", "replace")
-        return NormalizationError(reason, source=self.source, line=line, offset=offset, raw=text)
-
 
 def read(stream: BinaryIO, source: str, text_only: bool = False, envelopes_only: bool = False) -> Iterator[Item]:
     """RawRecords (an app record: `data` its dict; a CloudWatch event: `data` its LogEvent; a text line:
@@ -137,8 +93,7 @@ def read(stream: BinaryIO, source: str, text_only: bool = False, envelopes_only:
     """
     inp = _Input(stream, source)
     while True:
-        if inp.pos >= CHUNK:  # forget what was read: memory stays bounded by the largest value
-            inp.discard(inp.pos)
+        inp.compact()  # forget what was read: memory stays bounded by the largest value
         first = inp.peek()
         if first is None:
             break
@@ -161,7 +116,7 @@ def _text_line(inp: _Input, line: int) -> RawRecord | NormalizationError:
     offset = inp.base + start
     end = inp.line_end(start, MAX_RECORD_BYTES)
     if end == -1:
-        raw = inp.buf[start : start + _EXCERPT]
+        raw = inp.buf[start : start + EXCERPT]
         inp.skip_line()
         return inp.error_at(f"line longer than {MAX_RECORD_BYTES} bytes", offset, line, raw)
     raw = inp.buf[start:end]
@@ -234,14 +189,14 @@ def _followed(inp: _Input, line: int, envelopes_only: bool) -> Iterator[Item]:
         try:
             end = scanner.value_end(inp.buf, scan)
         except ValueError as exc:  # not JSON from here: this line is the bad record
-            raw = oversized or inp.buf[start : start + _EXCERPT]
+            raw = oversized or inp.buf[start : start + EXCERPT]
             inp.skip_line()
             yield inp.error_at(f"invalid JSON ({exc})", offset, line, raw)
             return
         if end is not None:
             break
         if oversized is None and len(inp.buf) - start > MAX_VALUE_BYTES:
-            oversized = inp.buf[start : start + _EXCERPT]
+            oversized = inp.buf[start : start + EXCERPT]
         if oversized is not None:  # follow the value to its end, keeping none of it
             inp.pos = len(inp.buf)
             inp.discard(len(inp.buf))
@@ -251,11 +206,11 @@ def _followed(inp: _Input, line: int, envelopes_only: bool) -> Iterator[Item]:
             inp.pos = len(inp.buf)
             if inp.error is None:
                 yield inp.error_at("truncated: the input ends inside a JSON value", offset, line,
-                                   oversized or inp.buf[start : start + _EXCERPT])
+                                   oversized or inp.buf[start : start + EXCERPT])
             return
     inp.pos = end
     if oversized is not None or end - start > MAX_VALUE_BYTES:
-        head = oversized or inp.buf[start : start + _EXCERPT]
+        head = oversized or inp.buf[start : start + EXCERPT]
         yield inp.error_at(f"record longer than {MAX_VALUE_BYTES} bytes", offset, line, head)
         return
     raw = inp.buf[start:end]
@@ -313,7 +268,7 @@ def _envelope(inp: _Input, envelope: dict, offset: int, line: int, raw: bytes) -
         message = event.get("message") if isinstance(event, dict) else None
         if not isinstance(message, str):
             yield inp.error_at(f"CloudWatch Logs event {part} has no message string", offset, line,
-                               orjson.dumps(event)[:_EXCERPT] if isinstance(event, dict) else None)
+                               orjson.dumps(event)[:EXCERPT] if isinstance(event, dict) else None)
             continue
         event_id = event.get("id")
         stamp = event.get("timestamp")

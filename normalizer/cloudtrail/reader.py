@@ -27,7 +27,7 @@ import orjson
 
 from normalizer._native import RecordCutter, Scanner
 from normalizer.errors import NormalizationError
-from normalizer.readers import CHUNK, DECOMPRESSION_ERRORS, MAX_RECORD_BYTES, first_non_blank
+from normalizer.readers import EXCERPT, MAX_RECORD_BYTES, ByteInput, first_non_blank
 from normalizer.records import RawRecord, Skipped
 
 Item = RawRecord | Skipped | NormalizationError
@@ -47,87 +47,26 @@ _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 # How much of an object is looked at to tell the Records wrapper and digest files apart.
 _PEEK = 4096
-# How much of a rejected record's text its error keeps (the dead-letter index stores it).
-_EXCERPT = 1024
 # What an array element that is not an object is, by its first byte (for the error message).
 _KINDS = {ord('"'): "a string", ord("["): "an array", ord("n"): "null", ord("t"): "a boolean", ord("f"): "a boolean",
           **{c: "a number" for c in b"-0123456789"}}
 
 
-class _Input:
-    """A byte buffer over the stream: `buf[pos:]` is unread, `base` is the offset of `buf[0]`."""
+class _Input(ByteInput):
+    """The CloudTrail reader's buffer: what it remembers of a search, and whether records are one a line."""
 
     def __init__(self, stream: BinaryIO, source: str) -> None:
-        self._read = getattr(stream, "read1", stream.read)
-        self.source = source
-        self.buf = b""
-        self.pos = 0
-        self.base = 0
-        self.eof = False
-        self.error: NormalizationError | None = None
+        super().__init__(stream, source)
         self.searched: dict[bytes, int] = {}  # needle → offset before which it is known absent
-        # Newlines before absolute offset `counted` (line numbers for line-oriented content).
-        self.newlines = 0
-        self.counted = 0
         # Outside a Records array: True once a value filled its line (one record per line, so a
         # bad line is a bad record), False once one did not (values are followed by structure).
         self.lines: bool | None = None
-
-    def fill(self) -> bool:
-        """Append about one chunk; False at the end (a broken compressed stream ends it, remembered).
-
-        read1 hands out what is decompressed so far, so the records before a truncation or
-        corruption are still read; pieces are joined once per chunk to keep copying linear.
-        """
-        if self.eof:
-            return False
-        pieces: list[bytes] = []
-        size = 0
-        try:
-            while size < CHUNK:
-                piece = self._read(CHUNK - size)
-                if not piece:
-                    self.eof = True
-                    break
-                pieces.append(piece)
-                size += len(piece)
-        except DECOMPRESSION_ERRORS as exc:
-            self.eof = True
-            self.error = NormalizationError(
-                f"corrupt or truncated compressed data: {exc}", source=self.source, offset=self.base + len(self.buf) + size
-            )
-        if not pieces:
-            return False
-        self.buf += b"".join(pieces)
-        return True
-
-    def compact(self) -> None:
-        """Forget what has been read once it is a chunk's worth (keeps memory bounded)."""
-        if self.pos >= CHUNK:
-            self.discard(self.pos)
-
-    def discard(self, upto: int) -> None:
-        """Forget everything before `upto` (while skipping content that is not kept)."""
-        self.line_at(upto)
-        self.buf = self.buf[upto:]
-        self.base += upto
-        self.pos = 0
 
     def abandon(self) -> None:
         """Read no further: what follows cannot be told apart into records (its error says so)."""
         self.buf = b""
         self.pos = 0
         self.eof = True
-
-    def line_at(self, index: int) -> int:
-        """The 1-based line number of `buf[index]`."""
-        start = self.counted - self.base
-        if index > start:
-            # find is memchr-fast and an S3 Records file has no newline at all; count is not.
-            if self.buf.find(b"\n", start, index) != -1:
-                self.newlines += self.buf.count(b"\n", start, index)
-            self.counted = self.base + index
-        return self.newlines + 1
 
     def peek(self) -> int | None:
         """The next non-blank byte (left at `pos`), or None at the end."""
@@ -143,15 +82,6 @@ class _Input:
         """Read until `size` bytes are buffered past `pos` (or the stream ends)."""
         while len(self.buf) - self.pos < size and self.fill():
             pass
-
-    def located(self, reason: str, start: int, line: int, raw: bytes | None = None) -> NormalizationError:
-        """An error about the content at `buf[start]`."""
-        return self.error_at(reason, self.base + start, line, raw)
-
-    def error_at(self, reason: str, offset: int, line: int, raw: bytes | None) -> NormalizationError:
-        """An error about the content at absolute `offset`."""
-        text = None if raw is None else raw[:_EXCERPT].decode("utf-8", "replace")
-        return NormalizationError(reason, source=self.source, line=line, offset=offset, raw=text)
 
 
 def read_records(stream: BinaryIO, source: str) -> Iterator[Item]:
@@ -263,11 +193,11 @@ def _follow(inp: _Input, start: int, *, element: bool, skip_oversized: bool = Tr
         try:
             end = find(inp.buf, scan)
         except ValueError as exc:
-            return _Span(origin, None, head or inp.buf[start : start + _EXCERPT], str(exc))
+            return _Span(origin, None, head or inp.buf[start : start + EXCERPT], str(exc))
         if end is not None:
             return _Span(origin, end, head, None)
         if head is None and len(inp.buf) - start > MAX_RECORD_BYTES:
-            head = inp.buf[start : start + _EXCERPT]
+            head = inp.buf[start : start + EXCERPT]
             if not skip_oversized:
                 return _Span(origin, None, head, None)
         if head is not None:
@@ -276,7 +206,7 @@ def _follow(inp: _Input, start: int, *, element: bool, skip_oversized: bool = Tr
         else:
             scan = len(inp.buf)
         if not inp.fill():
-            return _Span(origin, None, head or inp.buf[start : start + _EXCERPT], None)
+            return _Span(origin, None, head or inp.buf[start : start + EXCERPT], None)
 
 
 def _array_element(inp: _Input, number: int, first: int) -> tuple[Item | None, bool]:
@@ -298,7 +228,7 @@ def _array_element(inp: _Input, number: int, first: int) -> tuple[Item | None, b
         return _unended(inp, span, number), False
     inp.pos = span.end
     if span.head is not None or span.end - start > MAX_RECORD_BYTES:
-        head = span.head if span.head is not None else inp.buf[start : start + _EXCERPT]
+        head = span.head if span.head is not None else inp.buf[start : start + EXCERPT]
         return inp.error_at(f"record longer than {MAX_RECORD_BYTES} bytes", span.origin, number, head), True
     raw = inp.buf[start : span.end].rstrip(_WHITESPACE)
     if first != ord("{"):
@@ -368,7 +298,7 @@ def _top_level_value(inp: _Input, line: int) -> RawRecord | NormalizationError |
     start = inp.pos
     cut = _fast_line(inp) if inp.lines is not False else -1
     if cut == -1 and inp.lines:  # a line longer than any record
-        raw = inp.buf[start : start + _EXCERPT]
+        raw = inp.buf[start : start + EXCERPT]
         error = inp.located(f"record longer than {MAX_RECORD_BYTES} bytes", start, line, raw)
         _skip_line(inp)
         return error
@@ -401,7 +331,7 @@ def _top_level_value(inp: _Input, line: int) -> RawRecord | NormalizationError |
     inp.pos = span.end
     inp.lines = False
     if span.head is not None or span.end - start > MAX_RECORD_BYTES:
-        head = span.head if span.head is not None else inp.buf[start : start + _EXCERPT]
+        head = span.head if span.head is not None else inp.buf[start : start + EXCERPT]
         return inp.error_at(f"record longer than {MAX_RECORD_BYTES} bytes", span.origin, line, head)
     return _parsed(inp, inp.buf[start : span.end], start, line)
 
