@@ -22,10 +22,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 import urllib3
+from localserver import LocalServer
 
 LIFECYCLE_NAME = "index.lifecycle.name"
 # The stand-in: `exclude` filters on a custom node attribute are free-form, and no node has this one.
@@ -54,16 +55,12 @@ class FullClusterProxy:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=60), retries=False)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = LocalServer(_handler(self)).start()
+        self.url = self._server.url
 
     def close(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
+        self._server.stop()
 
     def sent(self, method: str, path: str) -> list[object]:
         """The bodies of the requests `method path` cloudsift sent, in order."""

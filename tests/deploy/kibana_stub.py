@@ -17,12 +17,13 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
+from localserver import LocalServer
 
 SCHEMAS = Path(__file__).with_name("kibana_schemas")
 API_VERSION = "2023-10-31"
@@ -75,17 +76,15 @@ class KibanaStub:
         self.spaces: dict[str, Space] = {}
         self.refuse: dict[str, tuple[int, str]] = {}  # rule_id → the import error Kibana will give it
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LocalServer(_handler(self))
+        self.url = self._server.url
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def space(self, name: str = "default") -> Space:
         """A space's state (created empty when first named)."""

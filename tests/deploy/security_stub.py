@@ -17,13 +17,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jsonschema
 import urllib3
+from localserver import LocalServer
 
 SCHEMA = json.loads((Path(__file__).with_name("security_schemas") / "security.json").read_text())
 _ROLE = re.compile(r"^/_security/role/(?P<names>[^/]+)$")
@@ -80,17 +81,15 @@ class SecurityStub:
         self.keys: list[ApiKey] = []
         self._lock = threading.Lock()
         self._http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=120))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LocalServer(_handler(self))
+        self.url = self._server.url
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._http.clear()
 
     def writes(self) -> list[Call]:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import gzip
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import orjson
 import pytest
 import urllib3
 from elasticsearch import Elasticsearch
+from localserver import LocalServer
 
 from cloudsift.elastic import EsSettings, connect
 from normalizer.records import Normalized
@@ -130,13 +130,11 @@ class _LyingProxy:
 
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LocalServer(Handler).start()
+        self.url = self.server.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
