@@ -13,7 +13,10 @@ Application logs have no bundled samples: their corpus is synthetic, an app's JS
 declared map (`applog`) and the same records as CloudWatch Logs subscription envelopes of 100 events
 (`applog-cw`, whose floor parses each envelope and each event's message).
 
-Usage: .venv/bin/python bench/normalize.py [--records 100000] [--big-mb 1024]
+With --geoip-city / --geoip-asn (MaxMind databases), a last column times the same with IP enrichment
+(normalizer/geo): each document holding an address decoded, looked up (cached) and re-encoded.
+
+Usage: .venv/bin/python bench/normalize.py [--records 100000] [--big-mb 1024] [--geoip-city F --geoip-asn F]
 """
 from __future__ import annotations
 
@@ -30,8 +33,9 @@ from pathlib import Path
 import orjson
 
 from normalizer.applog.spec import AppSpec
+from normalizer.geo.lookup import GeoIP, open_geoip
 from normalizer.records import Normalized, RawRecord
-from normalizer.registry import LogType, applog_type
+from normalizer.registry import LOG_TYPES, applog_type
 from normalizer.securityhub import reader as securityhub_reader
 from normalizer.securityhub.ocsf import is_ocsf
 from normalizer.stream import normalize_stream
@@ -182,10 +186,12 @@ def _parse_records(body: bytes) -> int:
     return count
 
 
-def normalize_all(source: str, body: bytes) -> Callable[[], int]:
-    """A function that runs the whole normalizer over `body` and counts documents."""
+def normalize_all(source: str, body: bytes, geoip: GeoIP | None = None) -> Callable[[], int]:
+    """A function that runs the whole normalizer over `body` (enriched by `geoip`, if any) and counts documents."""
     log_type = GOLDEN_SOURCES[source][0] if source in GOLDEN_SOURCES else source
-    kind: str | LogType = applog_type(APP) if source in APP_SOURCES else log_type
+    kind = applog_type(APP) if source in APP_SOURCES else LOG_TYPES[log_type]
+    if geoip is not None:
+        kind = geoip.enriching(kind)
 
     def run() -> int:
         count = 0
@@ -265,19 +271,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--big-mb", type=int, default=1024, help="size of the synthetic CloudTrail object (0 = skip)")
+    ap.add_argument("--geoip-city", metavar="FILE.mmdb", help="also time normalizing with IP enrichment (a City database)")
+    ap.add_argument("--geoip-asn", metavar="FILE.mmdb", help="… and an ASN database")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         big_object_child(args.child)
         return 0
-    print(f"{'source':11} {'records':>8} {'normalize rec/s':>16} {'parse-only rec/s':>17} {'ratio':>6}")
+    geoip = open_geoip(args.geoip_city, args.geoip_asn, env={})
+    enriched = f" {'+geoip rec/s':>13}" if geoip else ""
+    print(f"{'source':11} {'records':>8} {'normalize rec/s':>16} {'parse-only rec/s':>17} {'ratio':>6}{enriched}")
     for source in (*SOURCES, *GOLDEN_SOURCES, *APP_SOURCES):
         body = app_corpus(source, args.records) if source in APP_SOURCES else corpus(source, args.records)[0]
         floor_s, n_floor = best_of(parse_floor(source, body))
         norm_s, n_norm = best_of(normalize_all(source, body))
         if n_floor != n_norm:
             raise SystemExit(f"{source}: parsed {n_floor} records but normalized {n_norm}")
-        print(f"{source:11} {n_norm:8d} {n_norm / norm_s:16,.0f} {n_floor / floor_s:17,.0f} {floor_s / norm_s:6.2f}")
+        if geoip is not None:
+            geo_s, _ = best_of(normalize_all(source, body, geoip))
+            enriched = f" {n_norm / geo_s:13,.0f}"
+        print(f"{source:11} {n_norm:8d} {n_norm / norm_s:16,.0f} {n_floor / floor_s:17,.0f} {floor_s / norm_s:6.2f}"
+              f"{enriched}")
     if args.big_mb:
         out = subprocess.run([sys.executable, __file__, "--child", str(args.big_mb)], capture_output=True, text=True,
                              check=True).stdout

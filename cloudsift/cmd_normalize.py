@@ -8,8 +8,9 @@ from typing import BinaryIO
 
 from cloudsift.errors import CloudsiftError
 from normalizer.errors import NormalizationError
+from normalizer.geo.lookup import GeoIPError, open_geoip
 from normalizer.records import Normalized, Skipped
-from normalizer.registry import LOG_TYPES, LogType
+from normalizer.registry import LOG_TYPES, LogType, log_type
 from normalizer.stream import normalize_stream
 
 
@@ -28,12 +29,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--applog", metavar="FILE.yaml", type=Path,
                    help="--type applog: the application's field map (what a shipper source's `applog:` section "
                    "holds); without it, records are read as ECS JSON")
+    p.add_argument("--geoip-city", metavar="FILE.mmdb",
+                   help="a MaxMind City database: add <side>.geo to each address (default: CLOUDSIFT_GEOIP_CITY)")
+    p.add_argument("--geoip-asn", metavar="FILE.mmdb",
+                   help="a MaxMind ASN database: add <side>.as to each address (default: CLOUDSIFT_GEOIP_ASN)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Normalize the file; exit status 1 when any record was rejected."""
     args.kind = _kind(args)
+    try:
+        geoip = open_geoip(args.geoip_city, args.geoip_asn)
+    except GeoIPError as exc:
+        raise CloudsiftError(str(exc)) from None
+    if geoip is not None:
+        args.kind = geoip.enriching(log_type(args.kind))
     if args.path == "-":
         return _normalize(sys.stdin.buffer, "<stdin>", args)
     with _open(args.path) as fh:

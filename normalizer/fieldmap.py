@@ -12,8 +12,8 @@ from dataclasses import dataclass
 # the tables that spell types often (GuardDuty's); `object` marks an opaque object (or, in
 # GuardDuty's table, a list of objects), `flattened` a free-form one kept searchable.
 KEYWORD, TEXT, LONG, DOUBLE, BOOLEAN = "keyword", "text", "long", "double", "boolean"
-DATE, IP, FLATTENED, OBJECT = "date", "ip", "flattened", "object"
-TYPES = frozenset({KEYWORD, TEXT, LONG, DOUBLE, BOOLEAN, DATE, IP, FLATTENED, OBJECT})
+DATE, IP, FLATTENED, OBJECT, GEO_POINT = "date", "ip", "flattened", "object", "geo_point"
+TYPES = frozenset({KEYWORD, TEXT, LONG, DOUBLE, BOOLEAN, DATE, IP, FLATTENED, OBJECT, GEO_POINT})
 
 
 @dataclass(frozen=True, slots=True)

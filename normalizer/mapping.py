@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from normalizer.field_tables import FIELD_TABLES
 from normalizer.fieldmap import Field, ecs_types
+from normalizer.geo import fields as geo
 
 # Fields every source writes; sources list their own in their FIELDS tables.
 BASE_FIELDS: tuple[Field, ...] = (
@@ -57,8 +58,8 @@ NOT_INDEXED = frozenset({"event.original"})
 
 
 def all_fields(log_types: Iterable[str] | None = None) -> tuple[Field, ...]:
-    """Base fields plus the field maps of `log_types` (default: every registered source)."""
-    rows = list(BASE_FIELDS)
+    """Base fields, the IP enrichment's (normalizer.geo.fields), plus the field maps of `log_types` (default: every registered source)."""
+    rows = [*BASE_FIELDS, *geo.FIELDS]
     for name in FIELD_TABLES if log_types is None else log_types:
         rows.extend(FIELD_TABLES[name].fields)
     return tuple(rows)
@@ -92,7 +93,7 @@ def _leaf(name: str, kind: str) -> dict:
         # Data streams refuse ignore_malformed here: a document without a valid time is refused
         # (and dead-lettered) rather than indexed timeless.
         return {"type": "date"}
-    return {"type": kind, "ignore_malformed": True} if kind in ("ip", "long", "double", "date") else {"type": kind}
+    return {"type": kind, "ignore_malformed": True} if kind in ("ip", "long", "double", "date", "geo_point") else {"type": kind}
 
 
 def mappings(log_types: Iterable[str] | None = None) -> dict:

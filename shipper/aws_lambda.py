@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import boto3
 from elasticsearch import Elasticsearch
 
+from normalizer.geo.lookup import GeoIP
 from shipper import config_yaml, templates
 from shipper.config import Settings, load, load_text
 from shipper.errors import ShipperError
@@ -102,6 +103,7 @@ class _Container:
     settings: Settings
     client: Elasticsearch
     s3: S3Clients
+    geoip: GeoIP | None  # the databases CLOUDSIFT_GEOIP_* or the config's geoip name, in the package or a layer
 
 
 _container: _Container | None = None
@@ -119,7 +121,7 @@ def handler(event: dict, context: object) -> dict:
     sink = ElasticsearchSink(_container.client, settings.limits(), on_retry=lambda m: reporter.log("warning", m))
     shipper = Shipper(source, sink, Router(settings.overrides()), settings.namespace, stop=threading.Event(),
                       log=reporter.log, original=settings.original, object_attempts=settings.retry.object_attempts,
-                      max_object_bytes=settings.max_object_bytes)
+                      max_object_bytes=settings.max_object_bytes, geoip=_container.geoip)
     stats = shipper.run()
     # A run that stopped early (Elasticsearch past its retry budget) released every object still open.
     failed = sorted(set(source.failed))
@@ -137,7 +139,7 @@ def _cold_start(env: Any) -> _Container:
         load(None, overrides, sources=False)
     client = _elasticsearch(session, env, settings)
     templates.install(client, settings.namespace)
-    return _Container(settings, client, S3Clients(session, settings.bucket_regions()))
+    return _Container(settings, client, S3Clients(session, settings.bucket_regions()), settings.geoip_databases())
 
 
 def _from_s3(session: boto3.Session, url: str, overrides: dict[str, Any]) -> Settings:

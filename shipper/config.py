@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from normalizer.applog.spec import AppSpec
+from normalizer.geo.lookup import GeoIP, GeoIPError, open_geoip
 from normalizer.readers import MAX_OBJECT_BYTES
 from normalizer.registry import LOG_TYPES, LogType, applog_type
 from shipper import config_yaml
@@ -158,6 +159,14 @@ class BucketConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class GeoIPConfig:
+    """MaxMind databases (.mmdb files on the shipper's host) to enrich addresses with; none by default."""
+
+    city: str | None = None  # None: CLOUDSIFT_GEOIP_CITY, else no <side>.geo from a database
+    asn: str | None = None  # None: CLOUDSIFT_GEOIP_ASN, else no <side>.as from a database
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything `cloudsift ship` needs to know."""
 
@@ -169,6 +178,7 @@ class Settings:
     retry: RetryConfig = field(default_factory=RetryConfig)
     routes: tuple[RouteConfig, ...] = ()
     buckets: tuple[BucketConfig, ...] = ()
+    geoip: GeoIPConfig = field(default_factory=GeoIPConfig)
     workers: Annotated[int, Bounds(1, 64)] = 1
     partition: str | None = None  # "i/N": this process is worker i of N separate processes
     once: bool = False
@@ -191,6 +201,13 @@ class Settings:
     def applog_datasets(self) -> tuple[str, ...]:
         """The datasets of the configured applications (each gets its data stream's template)."""
         return tuple(sorted({s.applog.dataset for s in self.sources if s.applog is not None}))
+
+    def geoip_databases(self) -> GeoIP | None:
+        """The GeoIP databases `geoip` (or CLOUDSIFT_GEOIP_*) names, opened; None without any; a ShipperError names a bad one."""
+        try:
+            return open_geoip(self.geoip.city, self.geoip.asn)
+        except GeoIPError as exc:
+            raise ShipperError(str(exc), where="geoip") from None
 
     def limits(self) -> Limits:
         """The sink's batch bounds and retry budget."""

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from elasticsearch import ApiError, TransportError
 
 from normalizer.errors import NormalizationError
+from normalizer.geo.lookup import GeoIP
 from normalizer.readers import MAX_OBJECT_BYTES
 from normalizer.records import Normalized, RawRecord, Skipped
 from normalizer.registry import LOG_TYPES, LogType
@@ -89,7 +90,7 @@ class Shipper:
                  stop: threading.Event, log: Callable[..., None], original: bool = False,
                  object_attempts: int = 3, max_object_bytes: int = MAX_OBJECT_BYTES,
                  progress: Callable[[Stats], None] = lambda stats: None,
-                 apps: dict[str, LogType] | None = None) -> None:
+                 apps: dict[str, LogType] | None = None, geoip: GeoIP | None = None) -> None:
         self._source = source
         self._sink = sink
         self._router = router
@@ -97,6 +98,8 @@ class Shipper:
         self._deadletter = deadletter_stream(namespace)
         # Route name → log type: the registered ones, and each configured application's (config.applog_types).
         self._kinds = {**LOG_TYPES, **(apps or {})}
+        if geoip is not None:
+            self._kinds = {name: geoip.enriching(kind) for name, kind in self._kinds.items()}
         self._streams = {d: data_stream(d, namespace) for kind in self._kinds.values() for d in kind.datasets}
         # What each stream's documents start with: their data_stream.* (serialized once, never from input).
         self._heads = {stream: orjson.dumps({"data_stream": stream_fields(d, namespace)})[:-1] + b',"event.ingested":'

@@ -35,6 +35,7 @@ Connect = Callable[[], Elasticsearch]
 
 def run(settings: Settings, connect: Connect, tty: bool) -> list[dict]:
     """Every worker's counters, once all have finished."""
+    settings.geoip_databases()  # one that cannot be used stops the run here, before any worker starts
     if settings.workers == 1:
         return [_run_worker(settings, Partition.parse(settings.partition), Reporter(tty), None, connect)]
     return _run_workers(settings, connect, tty)
@@ -54,6 +55,7 @@ def _run_worker(settings: Settings, partition: Partition, reporter: Reporter, up
 def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, updates: Any,
                   stop: threading.Event, connect: Connect) -> dict:
     client = None if settings.to else connect()
+    enrich = settings.geoip_databases()  # each worker process opens its own
     parts: list[dict] = []
     for src in settings.sources:
         if stop.is_set():
@@ -76,7 +78,8 @@ def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, 
         source = _source(src, settings, client, partition, reporter)
         shipper = Shipper(source, sink, Router(settings.overrides(src)), settings.namespace, stop=stop,
                           log=reporter.log, original=settings.original, object_attempts=settings.retry.object_attempts,
-                          max_object_bytes=settings.max_object_bytes, progress=progress, apps=settings.applog_types())
+                          max_object_bytes=settings.max_object_bytes, progress=progress, apps=settings.applog_types(),
+                          geoip=enrich)
         parts.append(shipper.run().as_dict())
     counters = total(parts)
     counters["peak_rss_mb"] = peak_rss_mb()

@@ -114,3 +114,11 @@ def _orphan_template(request: pytest.FixtureRequest) -> None:
     es = request.getfixturevalue("es")
     es.indices.put_index_template(name="cloudsift-test-orphans", data_stream={}, priority=1,
                                   index_patterns=["logs-*.cloudsift-t*", "logs-cloudsift.deadletter-t*"])
+
+
+@pytest.fixture(scope="session")
+def geoip_dbs() -> tuple[Path, Path]:
+    """MaxMind's City and ASN test databases (tests/support/geoip_db.py): (city, asn)."""
+    from tests.support.geoip_db import ASN, CITY, databases
+    where = databases()
+    return where / CITY, where / ASN

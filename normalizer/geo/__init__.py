@@ -1,0 +1,1 @@
+"""IP geolocation enrichment: `<side>.geo` and `<side>.as` from MaxMind databases the user supplies."""
