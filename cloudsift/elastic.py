@@ -80,10 +80,16 @@ def connect(settings: EsSettings, *, request_timeout: float = 30.0, **client_opt
 
 
 def check(client: Elasticsearch, settings: EsSettings) -> dict:
-    """Cluster health, or a CloudsiftError naming the URL and what went wrong (never the secret)."""
+    """Cluster health (or, for a user without the `monitor` privilege, who it authenticated as), or a
+    CloudsiftError naming the URL and what went wrong (never the secret)."""
     url = redact(settings.url)
     try:
-        return dict(client.cluster.health())
+        try:
+            return dict(client.cluster.health())
+        except AuthorizationException:
+            # Authenticated but not allowed to see health (the analyst role of `deploy es` has no cluster
+            # privilege): any user may ask who it is; the command's own requests then say what it may read.
+            return dict(client.security.authenticate())
     except AuthenticationException:
         raise CloudsiftError(
             f"Elasticsearch at {url} rejected the credentials (HTTP 401): check ELASTICSEARCH_USERNAME/"

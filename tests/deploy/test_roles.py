@@ -267,6 +267,15 @@ def test_analyst_searches_data_and_alerts(cluster: Cluster, shipped: dict) -> No
     assert "hits" in analyst.search(index=alerts_stream(NS), size=0, ignore_unavailable=True)
 
 
+def test_analyst_writes_the_report(cluster: Cluster, shipped: dict, tmp_path: Path) -> None:
+    """`cloudsift report` needs only what the analyst role grants (no cluster privilege)."""
+    out = tmp_path / "report.html"
+    proc = subprocess.run([sys.executable, "-m", "cloudsift.cli", "report", "--namespace", NS, "--out", str(out)],
+                          env=cluster.env(ANALYST), cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 0 and "denied" not in proc.stderr
+
+
 def test_analyst_cannot_write(cluster: Cluster, shipped: dict) -> None:
     """The analyst is refused creating documents in data or alerts, deleting them, and writing state."""
     analyst = cluster.client(ANALYST)
