@@ -1,10 +1,11 @@
 """`cloudsift deploy es`: what a cluster needs, compared with what it holds, as a list of changes.
 
-Templates: the component and index templates of every dataset (with the applications' a `cloudsift
-ship` config declares), the dead-letter and the alerts stream (shipper/templates.py, stamped with the
-digest `cloudsift ship` checks for the same applications, so the two agree on what is current). The data streams themselves are created by their first document (the roles grant
-`auto_configure`). Indices: the shipper's checkpoints and the detector's state. Roles and, on
-request, credentials: through a RoleStore, the security API or a file realm.
+Templates: the component and index templates of every dataset (and of the application datasets a
+`cloudsift ship` config declares), the dead-letter and the alerts stream (shipper/templates.py, stamped
+with the digest `cloudsift ship` checks, over the same set, so the two agree on what is current). The
+data streams themselves are created by their first document (the roles grant `auto_configure`).
+Indices: the shipper's checkpoints and the detector's state. Roles and, on request, credentials:
+through a RoleStore, the security API or a file realm.
 
 Lifecycle and storage (deploy/lifecycle.py): from the cluster's lowest node version, its license and
 whether it has ILM, an ILM policy per namespace and the `@lifecycle` / `@storage` component templates the
