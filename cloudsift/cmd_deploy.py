@@ -40,15 +40,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     e = actions.add_parser("es", help="templates, state indices, least-privilege roles, API keys",
                            description="Install or update the templates of every data stream (data, "
-                           "dead letters, alerts), the shipper's and the detector's state indices, and "
-                           "the roles of the shipper, the detector and the analyst; on a cluster with ILM, "
-                           "the retention of every stream.",
+                           "dead letters, alerts; with --config, the applications' too), the shipper's and the "
+                           "detector's state indices, and the roles of the shipper, the detector and the "
+                           "analyst; on a cluster with ILM, the retention of every stream.",
                            epilog=f"{ROLES_PATHS}\n\n{LIFECYCLE}\n\n{EXIT_STATUS}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("--es", metavar="URL",
                    help="Elasticsearch URL (default: ELASTICSEARCH_URL, else the local node)")
-    e.add_argument("--namespace", default="default", help="data stream namespace (default: default)")
-    e.add_argument("--state-index", help="the shipper's checkpoint index (default: cloudsift-state)")
+    e.add_argument("--config", type=Path, metavar="FILE",
+                   help="the `cloudsift ship` config file: the applications its sources declare (sources[].applog) "
+                        "get their streams' templates too, as `ship` would install them; its namespace and "
+                        "state_index are the defaults of --namespace and --state-index")
+    e.add_argument("--namespace", help="data stream namespace (default: the config's, else default)")
+    e.add_argument("--state-index", help="the shipper's checkpoint index (default: the config's, else cloudsift-state)")
     e.add_argument("--detector-state-index", help="the detector's state index (default: cloudsift-detector-state)")
     # Defaults and limits live in deploy/lifecycle.py (imported when the command runs, not for --help).
     e.add_argument("--retention-days", type=int, metavar="N",
@@ -103,11 +107,16 @@ def _es(args: argparse.Namespace) -> int:
     from deploy.filerealm import FileRealm
     from deploy.roles import Names
     from deploy.security import SecurityApi
+    from shipper.config import load
     from shipper.errors import ShipperError
     from shipper.templates import DETECTOR_STATE_INDEX, SHIPPER_STATE_INDEX, check_namespace
 
     try:
-        names = Names(check_namespace(args.namespace), args.state_index or SHIPPER_STATE_INDEX,
+        ship = None  # the settings of the `cloudsift ship` config, if given: the applications' datasets
+        if args.config is not None:
+            ship = load(args.config, {"namespace": args.namespace} if args.namespace else {}, sources=False)
+        names = Names(check_namespace(ship.namespace if ship else args.namespace or "default"),
+                      args.state_index or (ship.state_index if ship else SHIPPER_STATE_INDEX),
                       args.detector_state_index or DETECTOR_STATE_INDEX)
         given = {"retention_days": args.retention_days, "rollover_days": args.rollover_days}
         retention = lifecycle.Lifecycle(**{key: value for key, value in given.items() if value is not None})
@@ -122,10 +131,13 @@ def _es(args: argparse.Namespace) -> int:
     else:
         store = SecurityApi(client)
     print(f"deploy es: namespace {names.namespace}, roles through {store.where()}", file=sys.stderr)
+    apps = ship.applog_datasets() if ship else ()
+    if ship:
+        print(f"applications of {args.config}: {', '.join(apps) or 'none'}", file=sys.stderr)
     cluster = es.cluster_info(client)
     for line in lifecycle.summary(cluster, names.namespace, retention):
         print(line, file=sys.stderr)
-    changes = es.plan(client, names, store, cluster, retention, credentials=args.api_keys)
+    changes = es.plan(client, names, store, cluster, retention, credentials=args.api_keys, apps=apps)
     return _report(changes, args.dry_run)
 
 

@@ -1,10 +1,11 @@
 """`cloudsift deploy es`: what a cluster needs, compared with what it holds, as a list of changes.
 
-Templates: the component and index templates of every dataset, the dead-letter and the alerts
-stream (shipper/templates.py, stamped with the digest `cloudsift ship` checks, so the two agree on
-what is current). The data streams themselves are created by their first document (the roles grant
-`auto_configure`). Indices: the shipper's checkpoints and the detector's state. Roles and, on
-request, credentials: through a RoleStore, the security API or a file realm.
+Templates: the component and index templates of every dataset (and of the application datasets a
+`cloudsift ship` config declares), the dead-letter and the alerts stream (shipper/templates.py, stamped
+with the digest `cloudsift ship` checks, over the same set, so the two agree on what is current). The
+data streams themselves are created by their first document (the roles grant `auto_configure`).
+Indices: the shipper's checkpoints and the detector's state. Roles and, on request, credentials:
+through a RoleStore, the security API or a file realm.
 
 Lifecycle and storage (deploy/lifecycle.py): from the cluster's lowest node version, its license and
 whether it has ILM, an ILM policy per namespace and the `@lifecycle` / `@storage` component templates the
@@ -86,10 +87,12 @@ def policy_changes(client: Elasticsearch, policies: dict[str, dict]) -> list[Cha
     return out
 
 
-def template_changes(client: Elasticsearch, namespace: str, extra: dict[str, dict] | None = None) -> list[Change]:
+def template_changes(client: Elasticsearch, namespace: str, extra: dict[str, dict] | None = None,
+                     apps: tuple[str, ...] = ()) -> list[Change]:
     """Component templates first (index templates compose them), then index templates; `extra`: the
-    lifecycle and storage components of this cluster, put after ours and before the index templates."""
-    components, indices = templates.stamped_bodies(namespace)
+    lifecycle and storage components of this cluster, put after ours and before the index templates;
+    `apps`: the datasets of the applications a `cloudsift ship` config declares (Settings.applog_datasets)."""
+    components, indices = templates.stamped_bodies(namespace, apps)
     components = {**components, **(extra or {})}
     lenient = client.options(ignore_status=404)
     have_components = {t["name"]: t["component_template"] for t in refused(
@@ -133,13 +136,14 @@ def index_changes(client: Elasticsearch, names: Names) -> list[Change]:
 
 
 def plan(client: Elasticsearch, names: Names, store: RoleStore, cluster: ClusterInfo,
-         retention: Lifecycle | None = None, credentials: bool = False) -> list[Change]:
+         retention: Lifecycle | None = None, credentials: bool = False, apps: tuple[str, ...] = ()) -> list[Change]:
     """Everything `deploy es` would do, in the order it must be done: ILM policies before the templates
-    naming them; `credentials`: a user or API key for each user of the system that has none."""
+    naming them; `credentials`: a user or API key for each user of the system that has none; `apps`: the
+    application datasets whose streams get templates too."""
     wanted = roles.descriptors(names)
     # One name for the role and its user (or API key): what each is for reads the same everywhere.
     users = {name: name for name in (roles.role_name(user, names.namespace) for user in roles.USERS)}
     settings = lifecycle.plan(cluster, names.namespace, retention)
     return [*policy_changes(client, settings.policies),
-            *template_changes(client, names.namespace, settings.components), *index_changes(client, names),
+            *template_changes(client, names.namespace, settings.components, apps), *index_changes(client, names),
             *store.plan_roles(wanted), *(store.plan_credentials(wanted, users) if credentials else [])]

@@ -13,7 +13,13 @@ Configuration (environment):
   CLOUDSIFT_ES_PARAMETER             an SSM SecureString parameter holding the same JSON
   CLOUDSIFT_CONFIG                   optional s3://bucket/key of a YAML config file (the `cloudsift ship` format)
   CLOUDSIFT_NAMESPACE                data stream namespace (default: the config's, else "default")
+  CLOUDSIFT_GEOIP_CITY / _ASN        optional MaxMind databases in the package or a layer (docs/fields/geoip.md)
 Clients and settings are built once per container (cold start) and reused by later invocations.
+
+The config's `sources` are optional (the trigger is the source); those it has route what the trigger
+delivers as `cloudsift ship` routes what they deliver: a bucket's source applies its `applog:` section
+to the keys under its prefix, a queue's source to every object of a batch from that queue (the
+records' eventSourceARN). Their applications' templates are installed at cold start.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from elasticsearch import Elasticsearch
 
 from normalizer.geo.lookup import GeoIP
 from shipper import config_yaml, templates
-from shipper.config import Settings, load, load_text
+from shipper.config import Settings, SourceConfig, load, load_text
 from shipper.errors import ShipperError
 from shipper.objects import ObjectRef
 from shipper.pipeline import Shipper
@@ -37,7 +43,7 @@ from shipper.progress import Reporter
 from shipper.routing import Router
 from shipper.s3clients import S3Clients
 from shipper.sink import ElasticsearchSink
-from shipper.sqssource import parse_event, receive_count
+from shipper.sqssource import is_queue, parse_event, receive_count
 
 # A Lambda invocation has at most 15 minutes; retrying a batch longer than that only gets it killed.
 LAMBDA_RETRY_SECONDS = 600.0
@@ -119,15 +125,25 @@ def handler(event: dict, context: object) -> dict:
     source = BatchSource(records, _container.s3, reporter.log)
     settings = _container.settings
     sink = ElasticsearchSink(_container.client, settings.limits(), on_retry=lambda m: reporter.log("warning", m))
-    shipper = Shipper(source, sink, Router(settings.overrides()), settings.namespace, stop=threading.Event(),
+    router = Router(settings.overrides(*_trigger_sources(settings, records)))
+    shipper = Shipper(source, sink, router, settings.namespace, stop=threading.Event(),
                       log=reporter.log, original=settings.original, object_attempts=settings.retry.object_attempts,
-                      max_object_bytes=settings.max_object_bytes, geoip=_container.geoip)
+                      max_object_bytes=settings.max_object_bytes, apps=settings.applog_types(),
+                      geoip=_container.geoip)
     stats = shipper.run()
     # A run that stopped early (Elasticsearch past its retry budget) released every object still open.
     failed = sorted(set(source.failed))
     reporter.log("info", "batch done", messages=len(records), failed_messages=len(failed),
                  **{k: v for k, v in stats.as_dict().items() if k != "errors"})
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+def _trigger_sources(settings: Settings, records: list[dict]) -> tuple[SourceConfig, ...]:
+    """The config's sources that name this batch's objects: every bucket's (its route is scoped by bucket
+    and prefix), and the queue's whose messages these are (a batch comes from one event source mapping)."""
+    arn = next((str(r["eventSourceARN"]) for r in records if r.get("eventSourceARN")), "")
+    return tuple(s for s in settings.sources
+                 if s.kind == "s3" or (s.kind == "sqs" and is_queue(s.url[len("sqs://"):], arn)))
 
 
 def _cold_start(env: Any) -> _Container:
@@ -138,12 +154,12 @@ def _cold_start(env: Any) -> _Container:
     settings = _from_s3(session, env["CLOUDSIFT_CONFIG"], overrides) if env.get("CLOUDSIFT_CONFIG") else \
         load(None, overrides, sources=False)
     client = _elasticsearch(session, env, settings)
-    templates.install(client, settings.namespace)
+    templates.install(client, settings.namespace, settings.applog_datasets())
     return _Container(settings, client, S3Clients(session, settings.bucket_regions()), settings.geoip_databases())
 
 
 def _from_s3(session: boto3.Session, url: str, overrides: dict[str, Any]) -> Settings:
-    """The YAML config object named by CLOUDSIFT_CONFIG (its `sources` are the trigger's), the environment on top."""
+    """The YAML config object named by CLOUDSIFT_CONFIG (`sources` optional), the environment on top."""
     bucket, _, key = url.removeprefix("s3://").partition("/")
     if not url.startswith("s3://") or not bucket or not key:
         raise ShipperError("CLOUDSIFT_CONFIG must be s3://bucket/key", where=url)

@@ -188,11 +188,12 @@ class Settings:
     to: str | None = None  # an NDJSON file instead of Elasticsearch (dry run)
     progress: str = "auto"  # auto | tty | json
 
-    def overrides(self, source: SourceConfig | None = None) -> tuple[Override, ...]:
-        """The routing overrides as the router takes them (with `source`'s application route, if any)."""
+    def overrides(self, *sources: SourceConfig) -> tuple[Override, ...]:
+        """The routing overrides as the router takes them, with the application routes of `sources`
+        (`cloudsift ship`: the source being shipped; the Lambda: those that name its trigger's objects)."""
         routes = tuple(Override(r.prefix, r.type, r.bucket) for r in self.routes)
-        app = source.applog_override() if source is not None else None
-        return routes if app is None else (app, *routes)
+        apps = tuple(app for app in (s.applog_override() for s in sources) if app is not None)
+        return (*apps, *routes)
 
     def applog_types(self) -> dict[str, LogType]:
         """Route name (routing.applog_route) → the log type of each configured application."""
@@ -222,7 +223,9 @@ class Settings:
 def load(path: Path | None, overrides: dict[str, Any], *, sources: bool = True) -> Settings:
     """Settings from the YAML file (if any) with dotted-key CLI overrides on top; ConfigError lists all problems.
 
-    `sources=False`: the caller is the source (the Lambda trigger), so the file's `sources` are not asked for.
+    `sources=False`: the caller is the source (the Lambda trigger) or reads none (`deploy es`), so the file
+    need not name any; those it names are read and checked all the same (their `applog:` sections and
+    routes apply to what the trigger delivers).
     """
     return _settings(_read(path) if path is not None else {}, overrides, sources)
 
@@ -245,8 +248,6 @@ def load_applog(path: Path) -> AppSpec:
 
 def _settings(data: dict, overrides: dict[str, Any], sources: bool) -> Settings:
     problems: list[str] = []
-    if not sources:
-        data.pop("sources", None)
     for dotted, value in overrides.items():
         _override(data, dotted, value, problems)
     settings = _build(Settings, data, "", problems)

@@ -8,11 +8,12 @@ deleted, unless the queue's maxReceiveCount is lower and its dead-letter queue t
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,6 +21,9 @@ from shipper.objects import ObjectRef
 from shipper.s3clients import S3Clients, region_or_none
 
 ONCE_WAIT_SECONDS = 2
+# The region a queue URL's host names: sqs.<region>.amazonaws.com[.cn] (through a VPC endpoint too) or
+# the legacy <region>.queue.amazonaws.com; an emulator's host names none.
+_URL_REGION = re.compile(r"(?:^|\.)(?:sqs\.([a-z0-9-]+)\.(?:vpce\.)?|([a-z0-9-]+)\.queue\.)amazonaws\.")
 
 
 # (bucket, key, size, region the notification gives for the bucket or None)
@@ -93,6 +97,21 @@ def receive_count(attributes: object) -> int:
         return max(1, int(attributes.get("ApproximateReceiveCount", 1)))
     except (TypeError, ValueError):
         return 1
+
+
+def is_queue(url: str, arn: str) -> bool:
+    """Whether the queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) is the queue of `arn`
+    (arn:<partition>:sqs:<region>:<account>:<name>, as a Lambda trigger's records carry it)."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
+        return False
+    region, account, name = parts[3:]
+    split = urlsplit(url)
+    if split.path.strip("/").split("/") != [account, name]:
+        return False
+    host = _URL_REGION.search(split.hostname or "")
+    named = (host[1] or host[2]) if host else None
+    return named is None or named == region
 
 
 class SqsSource:

@@ -4,12 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from elasticsearch import Elasticsearch
 
 from cloudsift import localnode
 from cloudsift.cli import main
 from deploy.roles import role_name
-from shipper.templates import alerts_stream
+from shipper import templates
+from shipper.config import load
+from shipper.templates import alerts_stream, data_stream
 
 
 def _deploy(capsys: pytest.CaptureFixture[str], ns: str, *args: str) -> tuple[int, list[str], str]:
@@ -95,3 +98,59 @@ def test_file_realm_must_be_a_config_directory(tmp_path: Path, capsys: pytest.Ca
     _local_node(monkeypatch)
     status, _, err = _deploy(capsys, "nowhere", "--file-realm", str(tmp_path))
     assert status == 2 and f"{tmp_path} is not a node's config directory" in err
+
+
+def _ship_config(tmp_path: Path, ns: str, *datasets: str) -> Path:
+    """A `cloudsift ship` config file of namespace `ns` declaring one application per dataset."""
+    sources = [{"url": f"s3://app-logs/{d}/", "applog": {"dataset": d, "format": "json"}} for d in datasets]
+    path = tmp_path / "ship.yml"
+    path.write_text(yaml.safe_dump({"namespace": ns, "state_index": f"{ns}-state", "sources": sources}))
+    return path
+
+
+def test_the_ship_configs_applications_get_their_templates_as_ship_checks_them(
+        es: Elasticsearch, ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--config: the namespace and checkpoint index are the file's, its applications' streams get templates
+    with the digest `cloudsift ship` checks (so ship puts nothing), and a second run says "no changes"."""
+    _local_node(monkeypatch)
+    config = _ship_config(tmp_path, ns, "shop", "billing.api")
+    args = ["deploy", "es", "--config", str(config), "--detector-state-index", f"{ns}-detector-state"]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    assert f"deploy es: namespace {ns}," in out.err and f"applications of {config}: billing.api, shop" in out.err
+    heads = set(out.out.splitlines())
+    assert {f"+ index template cloudsift-{ns}-shop", f"+ index template cloudsift-{ns}-billing.api",
+            f"+ index {ns}-state"} <= heads
+
+    digest = next(iter(templates.stamped_bodies(ns, ("billing.api", "shop"))[1].values()))["_meta"]["digest"]
+    found = {t["name"]: t["index_template"] for t in
+             es.indices.get_index_template(name=f"cloudsift-{ns}-*")["index_templates"]}
+    assert {body["_meta"]["digest"] for body in found.values()} == {digest}
+    assert found[f"cloudsift-{ns}-shop"]["index_patterns"] == [data_stream("shop", ns)]
+    # What `cloudsift ship` with this config does at its start: every template is current, none is put again.
+    templates.install(es, ns, load(config, {}).applog_datasets())
+    again = {t["name"]: t["index_template"] for t in
+             es.indices.get_index_template(name=f"cloudsift-{ns}-*")["index_templates"]}
+    assert {n: b["modified_date_millis"] for n, b in again.items()} == {
+        n: b["modified_date_millis"] for n, b in found.items()}
+
+    assert main(args) == 0
+    assert capsys.readouterr().out.splitlines() == ["no changes"]
+
+
+def test_a_flag_wins_over_the_configs_namespace_and_a_bad_config_stops_before_any_change(
+        es: Elasticsearch, ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--namespace beats the file's namespace (the apps' templates follow it); a config problem is reported
+    with its key path, exit 2, and the cluster is left as it was."""
+    _local_node(monkeypatch)
+    config = _ship_config(tmp_path, "elsewhere", "shop")
+    status, lines, err = _deploy(capsys, ns, "--config", str(config), "--dry-run")
+    assert status == 0 and f"deploy es: namespace {ns}," in err
+    assert f"+ index template cloudsift-{ns}-shop" in lines and not any("elsewhere" in line for line in lines)
+    config.write_text("sources:\n  - url: s3://app-logs/x/\n    applog: {dataset: Shop-*}\n")
+    status, lines, err = _deploy(capsys, ns, "--config", str(config))
+    assert status == 2 and "sources[0].applog.dataset: 'Shop-*' is not a dataset name" in err
+    assert not es.options(ignore_status=404).indices.get_index_template(name=f"cloudsift-{ns}-*").body.get(
+        "index_templates")

@@ -2,87 +2,25 @@
 subscription prefix and a JSON-lines prefix, each source with its app's map, shipped into the apps' streams."""
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import orjson
 import pytest
 from elasticsearch import Elasticsearch
 
 from shipper.templates import data_stream
 
+from .applogs import BILLING_KEY, SHOP_KEY, billing_object, config, shop_object
 from .conftest import count, dead, put, ship
-
-T = 1796288400000  # 2026-12-03T09:00:00Z
-SHOP_KEY = "firehose/shop/2026/12/03/09/shop-logs-1-2026-12-03-09-00-00-0b8e7d6c-5a4f-3e2d-9c1b-8a7f6e5d4c3b.gz"
-BILLING_KEY = "apps/billing/2026/12/03/billing-0001.jsonl.gz"
-
-
-def _envelope(kind: str, *events: dict) -> bytes:
-    return gzip.compress(orjson.dumps({"messageType": kind, "owner": "123456789012", "logGroup": "/ecs/shop",
-                                       "logStream": "web/1", "subscriptionFilters": ["to-firehose"],
-                                       "logEvents": list(events)}))
-
-
-def _event(n: int, message: str | dict) -> dict:
-    text = message if isinstance(message, str) else orjson.dumps(message).decode()
-    return {"id": f"{37 * 10**54 + n}", "timestamp": T + n * 1000, "message": text}
-
-
-def _shop_object() -> bytes:
-    """What Firehose writes for a subscription: gzip members run together, a control message among them."""
-    hostile = {f"k{i}": {"v": i} for i in range(400)}  # many distinct keys: the mapping must not grow
-    return b"".join((
-        _envelope("DATA_MESSAGE",
-                  _event(1, {"time": "2026-12-03T09:00:01Z", "msg": "login failed", "user": "alice", "ip": "203.0.113.9",
-                             "result": "denied", "action": "user.login"}),
-                  _event(2, {"time": "2026-12-03T09:00:02Z", "msg": "login ok", "user": "bob", "ip": "198.51.100.7",
-                             "result": "ok", "action": "user.login", **hostile}),
-                  _event(3, "plain text from the container")),
-        _envelope("CONTROL_MESSAGE", _event(0, "CWL CONTROL MESSAGE: Checking health of destination Firehose.")),
-        _envelope("DATA_MESSAGE", _event(4, {"time": "2026-12-03T09:00:04Z", "msg": "logout", "user": "bob",
-                                             "action": "user.logout"})),
-    ))
-
-
-def _billing_object() -> bytes:
-    lines = [orjson.dumps({"ts": T + i, "level": "info", "who": {"name": f"user{i}"}, "op": "invoice.create"})
-             for i in range(3)]
-    return gzip.compress(b"\n".join([*lines, b'{"ts": 1796288400000, "who": '] ) + b"\n")
-
-
-CONFIG = """
-sources:
-  - url: s3://{bucket}/firehose/shop/
-    applog:
-      dataset: shop
-      format: cloudwatch
-      timestamp: time
-      message: msg
-      user: user
-      source_ip: ip
-      outcome: result
-      rename: {{action: event.action}}
-  - url: s3://{bucket}/apps/billing/
-    applog:
-      dataset: billing.api
-      format: json
-      timestamp: ts
-      timestamp_format: epoch_ms
-      level: level
-      user: who.name
-      rename: {{op: event.action}}
-"""
 
 
 def test_applog_objects_ship_into_their_apps_streams(es: Elasticsearch, es_env, ns: str, bucket: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture) -> None:
     """Each prefix ships into its app's stream with the declared fields typed; the control message is a
     counted skip, the bad line a dead letter; a second run of the same objects creates nothing new."""
-    put(bucket, {SHOP_KEY: _shop_object(), BILLING_KEY: _billing_object()})
-    config = tmp_path / "ship.yml"
-    config.write_text(CONFIG.format(bucket=bucket))
-    status, summary = ship(ns, "--config", str(config), "--once", capsys=capsys)
+    put(bucket, {SHOP_KEY: shop_object(), BILLING_KEY: billing_object()})
+    path = tmp_path / "ship.yml"
+    path.write_text(config(bucket))
+    status, summary = ship(ns, "--config", str(path), "--once", capsys=capsys)
     assert status == 1  # the billing object's last line is dead-lettered
     assert (summary["objects"], summary["indexed"], summary["skipped"], summary["deadlettered"]) == (2, 7, 1, 1)
     assert summary["unroutable"] == 0
@@ -107,6 +45,6 @@ def test_applog_objects_ship_into_their_apps_streams(es: Elasticsearch, es_env, 
     assert users[0]["_source"]["@timestamp"] == "2026-12-03T09:00:00.000Z"
 
     # The same objects again (a fresh checkpoint): every document is a duplicate of itself.
-    status, again = ship(ns, "--config", str(config), "--once", "--state-index", f"{ns}-state2", capsys=capsys)
+    status, again = ship(ns, "--config", str(path), "--once", "--state-index", f"{ns}-state2", capsys=capsys)
     assert again["indexed"] == 0 and again["duplicates"] >= 7 and again["skipped"] == 1
     assert (count(es, shop), count(es, billing)) == (4, 3)

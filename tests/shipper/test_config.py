@@ -11,6 +11,7 @@ import pytest
 
 from shipper.config import Settings, load
 from shipper.errors import ConfigError
+from shipper.routing import Override
 
 from .conftest import ship
 
@@ -343,3 +344,28 @@ def test_one_dataset_has_one_map(tmp_path: Path) -> None:
         load(None, {"sources": sources})
     assert err.value.problems == [("sources[2].applog.dataset: 'shop' is declared with another field map in "
                                   "sources[0].applog (one dataset, one map)")]
+
+
+def test_without_required_sources_those_given_are_still_read_and_checked(tmp_path: Path) -> None:
+    """`sources=False` (the Lambda, `deploy es`): no source is needed, and a given one's app map is read, or
+    its problems reported with their key paths."""
+    assert load(None, {}, sources=False).sources == ()
+    path = tmp_path / "ship.yml"
+    path.write_text(APPLOG_CONFIG)
+    assert load(path, {}, sources=False).applog_datasets() == ("shop",)
+    with pytest.raises(ConfigError) as err:
+        load(None, {"sources": [{"url": "s3://app-logs/a/", "applog": {"dataset": "Shop-*"}}]}, sources=False)
+    assert "sources[0].applog.dataset: 'Shop-*' is not a dataset name" in str(err.value)
+
+
+def test_overrides_hold_the_app_routes_of_the_given_sources() -> None:
+    """A bucket's app route is scoped by bucket and prefix, a queue's takes everything; routes come after."""
+    settings = load(None, {"sources": [{"url": "s3://app-logs/shop/", "applog": {"dataset": "shop"}},
+                                       {"url": "sqs://https://sqs.eu-west-1.amazonaws.com/123456789012/billing",
+                                        "applog": {"dataset": "billing"}},
+                                       "s3://app-logs/AWSLogs/"],
+                           "routes": [{"prefix": "custom/", "type": "vpcflow"}]})
+    shop, billing, plain = settings.sources
+    assert settings.overrides(plain) == (Override("custom/", "vpcflow"),)
+    assert settings.overrides(shop, billing, plain) == (Override("shop/", "applog:shop", "app-logs"),
+                                                        Override("", "applog:billing"), Override("custom/", "vpcflow"))

@@ -13,7 +13,7 @@ import yaml
 from elasticsearch import Elasticsearch
 
 from shipper.s3clients import S3Clients
-from shipper.sqssource import SqsSource, parse_event
+from shipper.sqssource import SqsSource, is_queue, parse_event
 
 from .conftest import (
     flow_key,
@@ -73,6 +73,26 @@ POISON = [
     json.dumps({"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "b"},
                                                                                  "object": {"key": 12}}}),
 ]
+
+
+@pytest.mark.parametrize(("url", "arn", "same"), [
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "arn:aws:sqs:eu-west-1:123456789012:logs", True),
+    ("https://eu-west-1.queue.amazonaws.com/123456789012/logs", "arn:aws:sqs:eu-west-1:123456789012:logs", True),
+    ("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/logs.fifo",
+     "arn:aws-cn:sqs:cn-north-1:123456789012:logs.fifo", True),
+    ("https://vpce-0a1b.sqs.eu-west-1.vpce.amazonaws.com/123456789012/logs",
+     "arn:aws:sqs:eu-west-1:123456789012:logs", True),
+    ("http://127.0.0.1:5000/123456789012/logs", "arn:aws:sqs:us-east-1:123456789012:logs", True),  # an emulator
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "arn:aws:sqs:us-east-1:123456789012:logs", False),
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "arn:aws:sqs:eu-west-1:210987654321:logs", False),
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "arn:aws:sqs:eu-west-1:123456789012:logs-dlq", False),
+    ("https://sqs.eu-west-1.amazonaws.com/x/123456789012/logs", "arn:aws:sqs:eu-west-1:123456789012:logs", False),
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "arn:aws:sns:eu-west-1:123456789012:logs", False),
+    ("https://sqs.eu-west-1.amazonaws.com/123456789012/logs", "", False),
+])
+def test_a_queue_url_is_matched_to_its_arn(url: str, arn: str, same: bool) -> None:
+    """Account and name decide, and the region wherever the URL's host names one."""
+    assert is_queue(url, arn) is same
 
 
 @pytest.mark.parametrize("body", POISON)
