@@ -21,7 +21,8 @@ FORBIDDEN = {
     "report": {"deploy", "boto3", "cloudsift"},
 }
 # The normalizer may use the standard library and one fast JSON parser, nothing else.
-NORMALIZER_THIRD_PARTY = {"orjson"}
+# orjson; maxminddb only for the optional IP enrichment (normalizer/geo/lookup.py imports it when databases are named).
+NORMALIZER_THIRD_PARTY = {"orjson", "maxminddb"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -46,8 +47,8 @@ def test_package_respects_import_direction(package: str) -> None:
     assert not offenders, sorted(offenders)
 
 
-def test_normalizer_uses_only_stdlib_and_orjson() -> None:
-    """The normalizer's third-party imports are limited to the JSON parser."""
+def test_normalizer_uses_only_stdlib_orjson_and_maxminddb() -> None:
+    """The normalizer's third-party imports are limited to the JSON parser (and the optional MaxMind reader)."""
     allowed = set(sys.stdlib_module_names) | NORMALIZER_THIRD_PARTY | {"normalizer", "__future__"}
     extra = {
         f"{path.relative_to(ROOT)} imports {name}"
