@@ -2,8 +2,10 @@
 
 The databases are the user's (GeoLite2 or GeoIP2 City and ASN, `.mmdb`): cloudsift ships none,
 as Elastic's integration relies on the cluster's. Values the source itself wrote (WAF's country,
-GuardDuty's own geolocation) win; the database fills only what is missing. A private or unknown
-address, or a value that is not an address, gets nothing.
+GuardDuty's own geolocation) win, as rules on them query them: the database fills only what is
+missing, and nothing at all when it places the address in another country (or AS) than the source
+does, so one object never mixes two answers. A private or unknown address, or a value that is not an
+address, gets nothing.
 """
 from __future__ import annotations
 
@@ -48,12 +50,12 @@ class GeoIP:
             if node.__class__ is not dict or node.get("ip").__class__ is not str:
                 continue
             ip = node["ip"]
-            added |= _fill(node, "geo", self.geo(ip))
-            added |= _fill(node, "as", self.asn(ip))
+            added |= _fill(node, "geo", self.geo(ip), "country_iso_code")
+            added |= _fill(node, "as", self.asn(ip), "number")
         for side, target in MIRRORED.get(dataset, ()):
             node = doc.get(side)
             if node.__class__ is dict and node.get("geo").__class__ is dict:
-                added |= _fill(doc, target, node["geo"])
+                added |= _fill(doc, target, node["geo"], "country_iso_code")
         return added
 
     def enriching(self, kind: LogType) -> LogType:
@@ -70,14 +72,16 @@ class GeoIP:
         return dataclasses.replace(kind, document=document)
 
 
-def _fill(node: dict, key: str, found: dict[str, Any] | None) -> bool:
-    """Merge `found` into node[key] without replacing what is there (nested one level, as `as.organization`)."""
+def _fill(node: dict, key: str, found: dict[str, Any] | None, anchor: str) -> bool:
+    """Add to node[key] what `found` has and it lacks, unless the two disagree on `anchor` (the country, the AS)."""
     if not found:
         return False
     have = node.get(key)
     if have.__class__ is not dict:
         node[key] = _copy(found)
         return True
+    if anchor in have and anchor in found and have[anchor] != found[anchor]:
+        return False
     added = False
     for name, value in found.items():
         if name not in have:

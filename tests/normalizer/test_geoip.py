@@ -69,16 +69,26 @@ def test_private_unknown_and_non_addresses_get_nothing(geoip: GeoIP) -> None:
     assert geoip.geo("not-an-address") is None and geoip.asn("1.2.3.4.5") is None
 
 
-def test_what_the_source_wrote_wins_and_the_database_fills_the_rest(geoip: GeoIP) -> None:
-    """WAF states the client's country; a database that disagrees does not overwrite it."""
+def _waf(country: str) -> str:
     record = {"timestamp": 1576280412771, "formatVersion": 1, "webaclId": "arn:aws:wafv2:ap-southeast-2:1:regional/webacl/x/1",
               "action": "ALLOW", "terminatingRuleId": "Default_Action", "terminatingRuleType": "REGULAR",
               "httpSourceName": "ALB", "httpSourceId": "1-app/x/1",
-              "httpRequest": {"clientIp": "89.160.20.156", "country": "NO", "headers": [], "uri": "/",
+              "httpRequest": {"clientIp": "89.160.20.156", "country": country, "headers": [], "uri": "/",
                               "args": "", "httpVersion": "HTTP/1.1", "httpMethod": "GET", "requestId": "r1"}}
-    [doc] = enriched(geoip, "waf", orjson.dumps(record).decode())
-    assert doc["source"]["geo"]["country_iso_code"] == "NO"
-    assert doc["source"]["geo"]["city_name"] == "Linköping"
+    return orjson.dumps(record).decode()
+
+
+def test_what_the_source_wrote_wins_and_the_database_fills_the_rest(geoip: GeoIP) -> None:
+    """WAF states the client's country (rules on httpRequest.country query it); the database adds the rest."""
+    [doc] = enriched(geoip, "waf", _waf("SE"))
+    assert doc["source"]["geo"] == LINKOPING
+
+
+def test_a_database_that_places_the_address_elsewhere_adds_nothing(geoip: GeoIP) -> None:
+    """AWS says Norway, the database Sweden: the source's answer stays alone, never a Swedish city in Norway."""
+    [doc] = enriched(geoip, "waf", _waf("NO"))
+    assert doc["source"]["geo"] == {"country_iso_code": "NO"}
+    assert doc["source"]["as"] == {"number": 29518, "organization": {"name": "Bredband2 AB"}}  # WAF wrote no AS
 
 
 def test_a_document_without_an_address_is_passed_through_byte_for_byte(geoip: GeoIP) -> None:
