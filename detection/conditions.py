@@ -33,15 +33,15 @@ from sigma.types import SigmaExists, SigmaNull
 from detection import pipeline
 from detection.errors import RuleError, from_sigma
 
-Condition = ConditionItem | ConditionFieldEqualsValueExpression | ConditionValueExpression
+_Condition = ConditionItem | ConditionFieldEqualsValueExpression | ConditionValueExpression
 
 
-def never_null(cond: Condition) -> bool:
+def _never_null(cond: _Condition) -> bool:
     """Whether the ES|QL this backend writes for `cond` is true or false on every event, never null."""
     if isinstance(cond, ConditionNOT):
         return True  # _EsqlCondition writes every negation two-valued
     if isinstance(cond, ConditionAND | ConditionOR):
-        return all(never_null(arg) for arg in cond.args)
+        return all(_never_null(arg) for arg in cond.args)
     # `field: null` and `|exists` test the field itself (`is null`, `is not null`); any other value is
     # compared, and a comparison with a missing field is null.
     return isinstance(cond, ConditionFieldEqualsValueExpression) and isinstance(cond.value, SigmaNull | SigmaExists)
@@ -55,7 +55,7 @@ class _EsqlCondition(ESQLBackend):
 
     def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> str | DeferredQueryExpression | None:
         arg = cond.args[0]
-        if arg is None or never_null(arg):
+        if arg is None or _never_null(arg):
             return super().convert_condition_not(cond, state)
         # A function argument is a whole boolean expression, so the operand needs no parentheses of its own.
         operand = self.convert_condition(arg, state)
