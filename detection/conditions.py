@@ -4,26 +4,66 @@ The backends turn a rule's detection into a condition; cloudsift writes the rest
 (esql.py, eql.py): the backends' own `FROM *` searches every index, and their correlations are
 wrong in places (EQL joins a value_count on the counted field and drops a temporal's time span;
 ES|QL counts an event that matches two base rules of a temporal for the first one only).
+
+ES|QL compares a missing field as null, `not null` is null, and WHERE drops null, so the backend's
+`not X` would miss every event that lacks X's fields, where Sigma (and the lucene target's `NOT`)
+matches them. Each negation therefore reads null as false first: `not coalesce(X, false)`, unless X
+can never be null (`is null`, `is not null`, another negation, and/or of those).
 """
 from __future__ import annotations
 
 import copy
 
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionItem,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
 from sigma.conversion.base import Backend
+from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
+from sigma.types import SigmaExists, SigmaNull
 
 from detection import pipeline
 from detection.errors import RuleError, from_sigma
 
+_Condition = ConditionItem | ConditionFieldEqualsValueExpression | ConditionValueExpression
+
+
+def _never_null(cond: _Condition) -> bool:
+    """Whether the ES|QL this backend writes for `cond` is true or false on every event, never null."""
+    if isinstance(cond, ConditionNOT):
+        return True  # _EsqlCondition writes every negation two-valued
+    if isinstance(cond, ConditionAND | ConditionOR):
+        return all(_never_null(arg) for arg in cond.args)
+    # `field: null` and `|exists` test the field itself (`is null`, `is not null`); any other value is
+    # compared, and a comparison with a missing field is null.
+    return isinstance(cond, ConditionFieldEqualsValueExpression) and isinstance(cond.value, SigmaNull | SigmaExists)
+
 
 class _EsqlCondition(ESQLBackend):
-    """pySigma's ES|QL backend, stopping at the WHERE condition."""
+    """pySigma's ES|QL backend, stopping at the WHERE condition, with Sigma's two-valued `not`."""
 
     def finalize_query_default(self, rule: SigmaRule, query: str, index: int, state: ConversionState) -> str:
         return query
+
+    def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> str | DeferredQueryExpression | None:
+        arg = cond.args[0]
+        if arg is None or _never_null(arg):
+            return super().convert_condition_not(cond, state)
+        # A function argument is a whole boolean expression, so the operand needs no parentheses of its own.
+        operand = self.convert_condition(arg, state)
+        if operand is None:
+            return None
+        if isinstance(operand, DeferredQueryExpression):  # as the base backend does
+            return operand.negate()
+        return f"{self.not_token}{self.token_separator}coalesce({operand}, {self.bool_values[False]})"
 
 
 class _EqlCondition(EqlBackend):

@@ -99,13 +99,16 @@ class NativeToEcs(DetectionItemTransformation):
         for value in detection_item.value:
             name, converted = self._convert(native, target, value)
             groups.setdefault(name, []).append(converted)
+        # `|neq` negates the whole item; split over several fields, not (a or b) is (not a) and (not b).
+        negated = detection_item.negated
         items = [
-            SigmaDetectionItem(name, [], values, detection_item.value_linking, source=detection_item.source)
+            SigmaDetectionItem(name, [], values, detection_item.value_linking, negated=negated,
+                               source=detection_item.source)
             for name, values in groups.items()
         ]
         if len(items) == 1:
             return items[0]
-        linking = ConditionAND if detection_item.value_linking is ConditionAND else ConditionOR
+        linking = ConditionAND if (detection_item.value_linking is ConditionAND) != negated else ConditionOR
         return SigmaDetection(items, source=detection_item.source, item_linking=linking)
 
     def _convert(self, native: str, target: fields.Target, value: SigmaType) -> tuple[str, SigmaType]:
