@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class LocalServer:
     """`handler` served on 127.0.0.1 (a port of its own); `url` is its base URL."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], daemon_threads: bool = False) -> None:
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        # ThreadingHTTPServer's handler threads are daemons: stopping waits neither for a request a test
+        # holds back on purpose nor for a client's idle keep-alive connection.
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        # daemon handler threads: stopping does not wait for a request a test holds back on purpose
-        self._server.daemon_threads = daemon_threads
+        assert self._server.daemon_threads
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

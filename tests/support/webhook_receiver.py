@@ -35,7 +35,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = LocalServer(Handler, daemon_threads=True).start()
+        self._server = LocalServer(Handler).start()
 
     @property
     def url(self) -> str:
