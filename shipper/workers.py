@@ -35,7 +35,6 @@ Connect = Callable[[], Elasticsearch]
 
 def run(settings: Settings, connect: Connect, tty: bool) -> list[dict]:
     """Every worker's counters, once all have finished."""
-    settings.geoip_databases()  # one that cannot be used stops the run here, before any worker starts
     if settings.workers == 1:
         return [_run_worker(settings, Partition.parse(settings.partition), Reporter(tty), None, connect)]
     return _run_workers(settings, connect, tty)
@@ -54,8 +53,8 @@ def _run_worker(settings: Settings, partition: Partition, reporter: Reporter, up
 
 def _ship_sources(settings: Settings, partition: Partition, reporter: Reporter, updates: Any,
                   stop: threading.Event, connect: Connect) -> dict:
+    enrich = settings.geoip_databases()  # each worker process opens its own, before anything else
     client = None if settings.to else connect()
-    enrich = settings.geoip_databases()  # each worker process opens its own
     parts: list[dict] = []
     for src in settings.sources:
         if stop.is_set():
@@ -140,6 +139,7 @@ def _child(settings: Settings, index: int, updates: Any, connect: Connect) -> No
 
 def _run_workers(settings: Settings, connect: Connect, tty: bool) -> list[dict]:
     """N processes, partitioned by key hash or by prefix (listing), or simply N consumers (SQS)."""
+    settings.geoip_databases()  # one that cannot be used stops the run here, before any worker starts
     ctx = multiprocessing.get_context("spawn")
     updates = ctx.Queue()
     procs = [ctx.Process(target=_child, args=(settings, i, updates, connect), name=f"cloudsift-ship-{i}")
